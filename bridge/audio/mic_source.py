@@ -1,0 +1,115 @@
+"""``MicSource``: a PortAudio input (microphone, virtual cable, JACK port) into a SampleRing."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import numpy as np
+
+from talkrig.bridge.audio.base import AudioError, AudioSource
+from talkrig.bridge.audio.devices import find_input_device, portaudio
+from talkrig.bridge.audio.resample import MAX_RATE
+from talkrig.bridge.audio.ring import SampleRing
+
+MIN_DEVICE_RATE = 16_000  # below the model's rate a device cannot carry its band
+
+
+class MicSource(AudioSource):
+    """Captures an input device at its own default rate and channel count.
+
+    The device is resolved and its settings checked at construction, so a wrong name fails
+    before anything starts. The PortAudio callback (PortAudio's thread) only copies into the
+    ring and counts status flags; it never logs or allocates a buffer.
+
+    Args:
+        device: index, name substring (case-insensitive), or None / "mic" for the default input.
+        blocksize_ms: callback period; 10 ms keeps capture delay small against the 40 ms hop.
+        channels: channels to capture; default: all the device has (the resampler averages).
+    """
+
+    realtime = True
+
+    def __init__(
+        self,
+        device: str | int | None = None,
+        *,
+        blocksize_ms: int = 10,
+        channels: int | None = None,
+    ) -> None:
+        info = find_input_device(device)
+        self.device = info
+        self.name = info.name
+        self.rate = round(info.default_rate)
+        if not MIN_DEVICE_RATE <= self.rate <= MAX_RATE:
+            raise AudioError(
+                f"input device {info.describe()} runs at {self.rate} Hz; "
+                f"TalkRig needs {MIN_DEVICE_RATE}–{MAX_RATE} Hz"
+            )
+        self.channels = info.max_input_channels if channels is None else channels
+        if not 1 <= self.channels <= info.max_input_channels:
+            raise AudioError(
+                f"input device {info.describe()} cannot capture {self.channels} channels"
+            )
+        self.blocksize = max(1, self.rate * blocksize_ms // 1000)
+        sd = portaudio()
+        try:
+            sd.check_input_settings(
+                device=info.index, channels=self.channels, dtype="float32", samplerate=self.rate
+            )
+        except sd.PortAudioError as exc:
+            raise AudioError(f"input device {info.describe()} refuses the settings: {exc}") from exc
+        self._stream: Any = None
+        self._stopping = threading.Event()
+        self._error: str | None = None
+        self.status_flags = 0  # callbacks that reported overflow or another PortAudio status
+        self.callbacks = 0
+
+    @property
+    def error(self) -> str | None:
+        return self._error
+
+    def start(self, ring: SampleRing) -> None:
+        """Open and start the input stream; AudioError when PortAudio refuses."""
+        if ring.channels != self.channels:
+            raise ValueError(f"ring has {ring.channels} channels, source {self.channels}")
+        if self._stream is not None:
+            raise RuntimeError(f"input device {self.name!r} is already started")
+        sd = portaudio()
+        write = ring.write
+        self._stopping.clear()
+
+        def callback(indata: np.ndarray, frames: int, time: Any, status: Any) -> None:
+            # PortAudio's thread: copy and count, nothing else.
+            if status:
+                self.status_flags += 1
+            self.callbacks += 1
+            write(indata)
+
+        try:
+            stream = sd.InputStream(
+                device=self.device.index,
+                channels=self.channels,
+                samplerate=self.rate,
+                blocksize=self.blocksize,
+                dtype="float32",
+                callback=callback,
+                finished_callback=self._on_finished,
+            )
+            stream.start()
+        except sd.PortAudioError as exc:
+            raise AudioError(f"cannot open input device {self.device.describe()}: {exc}") from exc
+        self._stream = stream
+
+    def _on_finished(self) -> None:
+        # PortAudio's thread: a stream that ends without stop() lost its device.
+        if not self._stopping.is_set():
+            self._error = f"input device {self.name!r} stopped delivering audio (unplugged?)"
+
+    def stop(self) -> None:
+        """Abort and close the stream (idempotent)."""
+        self._stopping.set()
+        stream, self._stream = self._stream, None
+        if stream is not None:
+            stream.abort(ignore_errors=True)
+            stream.close(ignore_errors=True)

@@ -1,0 +1,331 @@
+"""``talkrig``: the headless command line (the desktop app arrives with the app issue).
+
+Subcommands: ``run``, ``devices``, ``models``, ``infer``, ``bench``. Every error a user can cause
+(bad target, missing file, unknown device or model) ends in one ``talkrig: error: ...`` line and
+exit status 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import signal
+import sys
+import threading
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from tqdm import tqdm
+
+from talkrig.bridge.audio.sources import AudioError, open_source
+from talkrig.bridge.engine import Engine, EngineOptions
+from talkrig.bridge.post.chain import PostConfig
+from talkrig.bridge.post.profile import AvatarProfile, ProfileError, load_profile
+from talkrig.bridge.senders.targets import TargetError, make_target
+from talkrig.models.loader import ModelError, load_model
+from talkrig.models.registry import DEFAULT_MODEL
+
+USER_ERRORS = (AudioError, ModelError, TargetError, ProfileError, FileNotFoundError)
+
+
+class UsageError(ValueError):
+    """A command-line value that makes no sense (reported like argparse's own errors)."""
+
+
+# -- shared options -------------------------------------------------------------------------------
+def _add_model_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--model", default=DEFAULT_MODEL, help="model name or .onnx path")
+    p.add_argument(
+        "--provider", default="auto", choices=("auto", "cuda", "cpu"),
+        help="ONNX Runtime provider: auto = CUDA when available, else CPU",
+    )  # fmt: skip
+    p.add_argument("--threads", type=int, default=1, help="inference threads (default 1)")
+
+
+def _add_post_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--profile", help="avatar profile: a shipped preset name or a .toml/.json file")
+    p.add_argument(
+        "--smooth-lookahead", type=int, default=1, metavar="FRAMES",
+        help="Savitzky-Golay look-ahead in 40 ms frames (0 = causal, default 1)",
+    )  # fmt: skip
+    p.add_argument("--no-smooth", action="store_true", help="disable Savitzky-Golay smoothing")
+    p.add_argument("--one-euro", action="store_true", help="add a One-Euro filter")
+    p.add_argument("--no-gate", action="store_true", help="disable the silence gate")
+    p.add_argument("--no-blink", action="store_true", help="disable artificial blinks")
+    p.add_argument("--seed", type=int, help="seed for blink timing (reproducible runs)")
+
+
+def _post_config(args: argparse.Namespace) -> PostConfig:
+    if args.smooth_lookahead < 0:
+        raise UsageError("--smooth-lookahead must be >= 0")
+    return PostConfig(
+        smoothing=not args.no_smooth,
+        savgol_lookahead=args.smooth_lookahead,
+        one_euro=args.one_euro,
+        gate=not args.no_gate,
+        blink=not args.no_blink,
+        seed=args.seed,
+    )
+
+
+def _profile(args: argparse.Namespace) -> AvatarProfile | None:
+    return load_profile(args.profile) if args.profile else None
+
+
+def _load(args: argparse.Namespace) -> Any:
+    if args.threads < 1:
+        raise UsageError("--threads must be >= 1")
+    providers = None if args.provider == "auto" else args.provider
+    return load_model(args.model, providers=providers, threads=args.threads)
+
+
+# -- run ------------------------------------------------------------------------------------------
+def _status_line(engine: Engine) -> str:
+    m = engine.metrics.snapshot()
+    targets = " ".join(
+        f"[{s.spec} {'ok' if st.ok else 'ERR'} {st.frames_sent}]"
+        for s, st in ((s, s.state()) for s in engine.senders)
+    )
+    return (
+        f"t={m.stream_s:7.1f}s frames={m.frames} skipped={m.skipped} fps={m.fps:5.2f} "
+        f"proc p99={m.processing_ms['p99']:.2f}ms delay={m.mouth_to_avatar_ms:.0f}ms {targets}"
+    )
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    if args.duration is not None and args.duration <= 0:
+        raise UsageError("--duration must be > 0")
+    if not args.target:
+        raise UsageError("give at least one --target (e.g. vmc://127.0.0.1:39539)")
+    post = _post_config(args)
+    profile = _profile(args)
+    senders = [make_target(spec, avatar=args.avatar) for spec in args.target]
+    try:
+        model = _load(args)
+        source = open_source(args.source, fast=args.fast, loop=args.loop)
+    except BaseException:
+        for s in senders:
+            s.close()
+        raise
+    options = EngineOptions(post=post, profile=profile, avatar=args.avatar,
+                            duration_s=args.duration)  # fmt: skip
+    engine = Engine(source, model, senders, options)
+    print(
+        f"talkrig: {source.name} → {model.card.name} ({model.provider}) → {', '.join(args.target)}",
+        file=sys.stderr,
+    )
+    interrupted = threading.Event()
+    previous = signal.signal(signal.SIGINT, lambda *_: interrupted.set())
+    engine.start()
+    try:
+        while not engine.wait(1.0) and not interrupted.is_set():
+            if not args.quiet:
+                print(_status_line(engine), file=sys.stderr, flush=True)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        engine.stop()
+        model.close()
+    report = _report(engine, args)
+    if not args.quiet:
+        print(_status_line(engine), file=sys.stderr)
+    if args.report:
+        Path(args.report).write_text(json.dumps(report, indent=2) + "\n")
+    if engine.error:
+        print(f"talkrig: error: {engine.error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _report(engine: Engine, args: argparse.Namespace) -> dict[str, Any]:
+    card = engine.model.card
+    return {
+        "source": engine.source.name,
+        "model": card.name,
+        "representation": card.representation.value,
+        "provider": engine.model.provider,
+        "metrics": engine.metrics.snapshot().to_dict(),
+        "targets": [vars(s.state()) for s in engine.senders],
+        "error": engine.error,
+        "finished_at": time.time(),
+    }
+
+
+# -- devices / models -----------------------------------------------------------------------------
+def cmd_devices(args: argparse.Namespace) -> int:
+    from talkrig.bridge.audio.devices import list_devices
+
+    devices = list_devices()
+    if args.json:
+        print(json.dumps([vars(d) for d in devices], indent=2))
+        return 0
+    if not devices:
+        print("no input devices found (is a microphone or virtual cable connected?)")
+        return 0
+    print(f"{'#':>3}  {'name':40} {'host API':18} {'rate':>7} {'ch':>3}")
+    for d in devices:
+        star = "*" if d.is_default else " "
+        print(
+            f"{d.index:>3}{star} {d.name[:40]:40} {d.hostapi[:18]:18} "
+            f"{d.default_rate:>7.0f} {d.max_input_channels:>3}"
+        )
+    return 0
+
+
+def cmd_models(args: argparse.Namespace) -> int:
+    from talkrig.models.registry import Registry
+
+    entries = Registry().entries()
+    if args.json:
+        rows = [
+            {
+                "name": e.name,
+                "path": str(e.path),
+                "error": e.error,
+                **({"card": e.card.to_metadata()} if e.card else {}),
+            }
+            for e in entries
+        ]
+        print(json.dumps(rows, indent=2))
+        return 0
+    print(f"{'name':36} {'representation':14} {'family':10} {'look-ahead':>10}  architecture")
+    for e in entries:
+        if e.card is None:
+            print(f"{e.name:36} BROKEN: {e.error}")
+            continue
+        c = e.card
+        default = " (default)" if c.name == DEFAULT_MODEL else ""
+        print(
+            f"{c.name:36} {c.representation.value:14} {c.family.value:10} "
+            f"{c.lookahead_ms:>7.0f} ms  {c.architecture}{default}"
+        )
+    return 0
+
+
+# -- infer ----------------------------------------------------------------------------------------
+def cmd_infer(args: argparse.Namespace) -> int:
+    from talkrig.bridge import livelink_csv
+    from talkrig.bridge.offline import infer_file
+
+    out = Path(args.out)
+    if not out.parent.is_dir():
+        raise UsageError(f"output folder {out.parent} does not exist")
+    post = _post_config(args)
+    profile = _profile(args)
+    with _load(args) as model:
+        if args.format == "livelink" and model.card.representation.value != "blendshapes":
+            raise UsageError("--format livelink needs a blendshape model")
+        total, frames = infer_file(args.file, model, post, profile)
+        bar = tqdm(total=total, unit="frame", desc=Path(args.file).name, disable=args.quiet)
+        written = 0
+        if args.format == "livelink":
+            with out.open("w", newline="") as f:
+                rows = ((fr.stream_time, fr.blendshapes) for fr in _ticking(frames, bar))
+                written = livelink_csv.write(f, rows)
+        else:
+            with make_target(f"{args.format}:{out}") as recorder:
+                for frame in _ticking(frames, bar):
+                    recorder.send(frame)
+                    written += 1
+                state = recorder.state()
+                if state.errors:
+                    raise UsageError(f"could not write {out}: {state.last_error}")
+                # A recorder never overwrites: it may have chosen ``name-1.csv``.
+                out = getattr(recorder, "path", out)
+        bar.close()
+    print(f"talkrig: wrote {written} frames to {out}", file=sys.stderr)
+    return 0
+
+
+def _ticking(frames: Any, bar: tqdm) -> Any:
+    for frame in frames:
+        bar.update(1)
+        yield frame
+
+
+# -- bench ----------------------------------------------------------------------------------------
+def cmd_bench(args: argparse.Namespace) -> int:
+    from talkrig.bridge.benchmark import main as bench_main
+
+    return bench_main(args.bench_args)
+
+
+# -- parser ---------------------------------------------------------------------------------------
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="talkrig",
+        description="Real-time speech-to-face: a voice in, ARKit blendshapes or landmarks out.",
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="log debug messages")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    run = sub.add_parser("run", help="stream live: audio source → model → targets")
+    run.add_argument(
+        "--source", default="mic",
+        help="'mic' (default input), a device name or index, 'demo', or an audio file",
+    )  # fmt: skip
+    run.add_argument("--fast", action="store_true", help="play a file as fast as possible")
+    run.add_argument("--loop", action="store_true", help="repeat a file source until stopped")
+    run.add_argument(
+        "--target", action="append", default=[], metavar="SPEC",
+        help="unity://HOST:PORT, vmc://HOST:PORT, livelink://HOST:PORT?subject=NAME, "
+        "ifacialmocap:// (listen) or ifacialmocap://HOST, csv:PATH, jsonl:PATH (repeatable)",
+    )  # fmt: skip
+    run.add_argument("--avatar", default="default", help="avatar id sent to Unity receivers")
+    run.add_argument("--duration", type=float, help="stop after this many seconds of audio")
+    run.add_argument("--report", help="write a JSON report of the run here")
+    run.add_argument("-q", "--quiet", action="store_true", help="no status lines")
+    _add_model_options(run)
+    _add_post_options(run)
+    run.set_defaults(func=cmd_run)
+
+    devices = sub.add_parser("devices", help="list audio input devices")
+    devices.add_argument("--json", action="store_true")
+    devices.set_defaults(func=cmd_devices)
+
+    models = sub.add_parser("models", help="list shipped and user models")
+    models.add_argument("--json", action="store_true")
+    models.set_defaults(func=cmd_models)
+
+    infer = sub.add_parser("infer", help="a whole audio file → CSV/JSONL (same post chain)")
+    infer.add_argument("file", help="audio or video file (anything FFmpeg reads)")
+    infer.add_argument("--out", required=True, help="output file")
+    infer.add_argument(
+        "--format", default="csv", choices=("csv", "jsonl", "livelink"),
+        help="csv/jsonl: TalkRig recorder layout; livelink: Live Link Face CSV take",
+    )  # fmt: skip
+    infer.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    _add_model_options(infer)
+    _add_post_options(infer)
+    infer.set_defaults(func=cmd_infer)
+
+    bench = sub.add_parser("bench", help="run the benchmark (see bench/README.md)")
+    bench.add_argument("bench_args", nargs=argparse.REMAINDER, help="benchmark options")
+    bench.set_defaults(func=cmd_bench)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+    if args.command is None:
+        parser.print_help()
+        return 0
+    try:
+        return int(args.func(args))
+    except UsageError as exc:
+        parser.error(str(exc))  # exits 2 with argparse's usage line
+    except USER_ERRORS as exc:
+        print(f"talkrig: error: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,260 @@
+"""The 40 ms loop: audio window → model → post chain → senders, on one engine thread.
+
+Threads:
+- the audio source's thread (PortAudio callback, or a file pacer) only copies into a SampleRing;
+- the engine thread (this module) drains the ring, resamples, frames, infers, post-processes and
+  sends; when it falls behind a real-time source it takes the newest window and counts the skip,
+  so delay never grows;
+- any other thread (CLI, GUI) calls start/stop/swap_model/set_profile and reads ``metrics``.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from talkrig.bridge.audio.framer import Framer
+from talkrig.bridge.audio.resample import StreamResampler
+from talkrig.bridge.audio.ring import SampleRing
+from talkrig.bridge.audio.sources import AudioSource
+from talkrig.bridge.frame import FaceFrame, FrameTimes
+from talkrig.bridge.metrics import Metrics
+from talkrig.bridge.post.chain import PostChain, PostConfig, frame_audio_slice
+from talkrig.bridge.post.profile import AvatarProfile
+from talkrig.bridge.senders.base import Sender
+from talkrig.models.contract import Representation
+from talkrig.models.loader import Model
+
+log = logging.getLogger(__name__)
+
+FrameListener = Callable[[FaceFrame], None]
+RING_SECONDS = 2.0  # raw audio the ring holds; the engine drains it every ≤ 40 ms
+WAIT_S = 0.05  # the engine thread wakes at least this often to notice stop()
+
+
+@dataclass
+class EngineOptions:
+    """How the engine runs (defaults suit a live stream)."""
+
+    post: PostConfig = field(default_factory=PostConfig)
+    profile: AvatarProfile | None = None
+    avatar: str = "default"
+    duration_s: float | None = None  # stop after this much stream audio
+
+
+class _Pipeline:
+    """Everything that depends on the model: rebuilt when the model is swapped (engine thread).
+
+    ``first_sequence`` keeps frame numbers increasing across a swap that needs a new framer, so
+    receivers that drop stale frames by sequence number keep working.
+    """
+
+    def __init__(
+        self, model: Model, options: EngineOptions, previous: _Pipeline | None = None
+    ) -> None:
+        card = model.card
+        self.model = model
+        self.framer: Framer
+        self.first_sequence = 0
+        self.first_stream_s = 0.0
+        self.next_sequence = 0
+        if previous is not None and (
+            previous.framer.window_samples,
+            previous.framer.hop_samples,
+        ) == (card.window_samples, card.hop_samples):
+            self.framer = previous.framer
+            self.first_sequence = previous.first_sequence
+            self.first_stream_s = previous.first_stream_s
+        else:
+            self.framer = Framer(card.window_samples, card.hop_samples)
+            if previous is not None:
+                self.first_sequence = previous.next_sequence
+                self.first_stream_s = previous.first_stream_s + (
+                    previous.framer.samples_pushed / card.sample_rate
+                )
+        self.next_sequence = self.first_sequence
+        self.post = PostChain(card, options.post, model.rest_output(), options.profile)
+        self.frame_slice = frame_audio_slice(card)
+        self.hop_s = card.hop_samples / card.sample_rate
+        self.end_offset_s = (card.window_samples - card.lookahead_samples) / card.sample_rate
+        self.lookahead_ms = card.lookahead_ms + 1000.0 * self.post.delay_frames * self.hop_s
+        self.is_blendshapes = card.representation is Representation.BLENDSHAPES
+
+
+class Engine:
+    """Runs one source through one model to many senders.
+
+    Args:
+        source: where audio comes from (not started yet; the engine starts and stops it).
+        model: a loaded model; the engine closes it on :meth:`stop` only if ``own_model``.
+        senders: targets; each fails alone. The engine closes them on :meth:`stop`.
+        options: post chain, avatar profile, duration.
+        listeners: called on the engine thread with every frame (keep them cheap: the GUI's
+            listener only stores the latest frame).
+    """
+
+    def __init__(
+        self,
+        source: AudioSource,
+        model: Model,
+        senders: Sequence[Sender],
+        options: EngineOptions | None = None,
+        listeners: Sequence[FrameListener] = (),
+    ) -> None:
+        self.source = source
+        self.senders = list(senders)
+        self.options = options or EngineOptions()
+        self.listeners = list(listeners)
+        self._pipeline = _Pipeline(model, self.options)
+        self._pending_model: Model | None = None
+        self._pending_profile: tuple[AvatarProfile | None] | None = None
+        self._swap_lock = threading.Lock()
+        self.metrics = Metrics(self._pipeline.lookahead_ms)
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.error: str | None = None
+        self.finished = threading.Event()
+
+    @property
+    def model(self) -> Model:
+        return self._pipeline.model
+
+    # -- control (any thread) -------------------------------------------------------------------
+    def start(self) -> None:
+        """Start the source and the engine thread."""
+        self._ring = SampleRing(
+            max(int(self.source.rate * RING_SECONDS), 8192), self.source.channels
+        )
+        self._resampler = StreamResampler(self.source.rate, self.source.channels)
+        self.source.start(self._ring)
+        self._thread = threading.Thread(target=self._run, name="talkrig-engine", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 1.0) -> None:
+        """Stop the source, join the engine thread, close the senders (idempotent)."""
+        self._stop.set()
+        self.source.stop()
+        if self._thread is not None:
+            self._thread.join(timeout)
+        for sender in self.senders:
+            sender.close()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Block until the stream ends by itself (file end, duration, error)."""
+        return self.finished.wait(timeout)
+
+    def swap_model(self, model: Model) -> None:
+        """Use ``model`` from the next frame on (the stream keeps running)."""
+        with self._swap_lock:
+            self._pending_model = model
+
+    def set_profile(self, profile: AvatarProfile | None) -> None:
+        with self._swap_lock:
+            self._pending_profile = (profile,)
+
+    # -- the loop (engine thread) ---------------------------------------------------------------
+    def _run(self) -> None:
+        try:
+            self._loop()
+        except Exception as exc:  # reported, never silently lost
+            log.exception("engine stopped by an error")
+            self.error = f"{type(exc).__name__}: {exc}"
+        finally:
+            self.finished.set()
+
+    def _loop(self) -> None:
+        realtime = self.source.realtime
+        while not self._stop.is_set():
+            self._apply_swaps()
+            got = self._ring.wait(WAIT_S)
+            available = time.perf_counter()
+            if got:
+                self._pipeline.framer.push(self._resampler(self._ring.read()))
+            elif self.source.error:
+                self.error = self.source.error
+                return
+            elif self.source.finished:
+                self._pipeline.framer.push(self._resampler(self._ring.read()))
+                self._pipeline.framer.push(self._resampler.flush())
+                self._drain(available, realtime=False)
+                return
+            if self._drain(available, realtime):
+                return
+
+    def _drain(self, available: float, realtime: bool) -> bool:
+        """Turn due windows into frames; True when the duration is reached.
+
+        A real-time source's frames are timed from when their audio arrived; a file played as fast
+        as possible has no arrival time, so each frame is timed from when it is picked up.
+        """
+        pipe = self._pipeline
+        framer = pipe.framer
+        duration = self.options.duration_s
+        while framer.due():
+            if realtime:
+                index, window, skipped = framer.take_latest()
+            else:
+                index, window = framer.take_next()
+                skipped = 0
+                available = time.perf_counter()
+            stream_time = self._frame(index, window, skipped, available)
+            if duration is not None and stream_time >= duration:
+                return True
+        return False
+
+    def _frame(self, index: int, window: np.ndarray, skipped: int, available: float) -> float:
+        """Infer, post-process, send one frame; returns its stream time (engine thread)."""
+        pipe = self._pipeline
+        sequence = pipe.first_sequence + index
+        pipe.next_sequence = sequence + 1
+        stream_time = pipe.first_stream_s + index * pipe.hop_s + pipe.end_offset_s
+        started = time.perf_counter()
+        raw = pipe.model(window[None, :])[0]
+        inferred = time.perf_counter()
+        out = pipe.post(raw, window[pipe.frame_slice])
+        done = time.perf_counter()
+        frame = FaceFrame(
+            sequence=sequence,
+            capture_time=time.time() - (done - available),
+            stream_time=stream_time,
+            representation=pipe.model.card.representation,
+            times=FrameTimes(available, started, inferred, done),
+            blendshapes=out.values if pipe.is_blendshapes else None,
+            landmarks=None if pipe.is_blendshapes else out.values,
+            avatar_values=out.avatar_values,
+            avatar=self.options.avatar,
+            voiced=out.voiced,
+        )
+        for sender in self.senders:
+            sender.send(frame)
+        sent = time.perf_counter()
+        self.metrics.record(
+            1000.0 * (inferred - started), 1000.0 * (sent - available), sent, skipped,
+            stream_time,
+        )  # fmt: skip
+        for listener in self.listeners:
+            listener(frame)
+        return stream_time
+
+    def _apply_swaps(self) -> None:
+        with self._swap_lock:
+            model, self._pending_model = self._pending_model, None
+            profile, self._pending_profile = self._pending_profile, None
+        if profile is not None:
+            self.options.profile = profile[0]
+            self._pipeline.post.set_profile(profile[0])
+        if model is not None:
+            self._pipeline = _Pipeline(model, self.options, previous=self._pipeline)
+            self.metrics.lookahead_ms = self._pipeline.lookahead_ms
+
+    def __enter__(self) -> Engine:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()

@@ -1,0 +1,175 @@
+"""Per-frame metrics with constant memory, so an hour-long stream does not grow.
+
+The engine thread calls :meth:`Metrics.record` once per frame; any thread may call
+:meth:`Metrics.snapshot`. Percentiles come from fixed log-spaced histograms (≈1 % resolution),
+not from a list of every frame.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import numpy as np
+import psutil
+
+from talkrig.models.contract import FRAME_RATE
+
+
+class LatencyHistogram:
+    """Milliseconds in 1,200 log-spaced bins from 1 µs to 100 s; exact count, max and mean."""
+
+    _EDGES = np.geomspace(1e-3, 1e5, 1201)
+
+    def __init__(self) -> None:
+        self._counts = np.zeros(len(self._EDGES) + 1, dtype=np.int64)
+        self.count = 0
+        self.total = 0.0
+        self.max = 0.0
+
+    def add(self, ms: float) -> None:
+        self._counts[int(np.searchsorted(self._EDGES, ms))] += 1
+        self.count += 1
+        self.total += ms
+        self.max = max(self.max, ms)
+
+    def percentile(self, q: float) -> float:
+        """Upper edge of the bin holding the q-th percentile (a slight over-estimate)."""
+        if self.count == 0:
+            return float("nan")
+        rank = int(np.ceil(q / 100.0 * self.count))
+        idx = int(np.searchsorted(np.cumsum(self._counts), max(rank, 1)))
+        return float(self._EDGES[min(idx, len(self._EDGES) - 1)])
+
+    @property
+    def mean(self) -> float:
+        return self.total / self.count if self.count else float("nan")
+
+    def summary(self) -> dict[str, float]:
+        return {
+            "p50": self.percentile(50),
+            "p99": self.percentile(99),
+            "max": self.max,
+            "mean": self.mean,
+        }
+
+
+@dataclass(frozen=True)
+class MetricsSnapshot:
+    """What the CLI report and the GUI show."""
+
+    frames: int
+    skipped: int
+    delivered_pct: float
+    fps: float
+    inference_ms: dict[str, float]
+    processing_ms: dict[str, float]  # audio available → last datagram sent
+    mouth_to_avatar_ms: float  # model look-ahead + smoothing look-ahead + processing p50
+    rss_mb: float
+    rss_start_mb: float
+    rss_max_mb: float
+    rss_warm_mb: float  # RSS after WARMUP_S of stream: the baseline for growth over long runs
+    wall_s: float
+    stream_s: float
+
+    def to_dict(self) -> dict[str, object]:
+        """JSON-safe: NaN (not measured yet) becomes ``None``."""
+        return _no_nan(asdict(self))
+
+
+def _no_nan(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _no_nan(v) for k, v in value.items()}
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    return value
+
+
+class Metrics:
+    """Counts frames and skips and keeps latency histograms (engine thread writes)."""
+
+    # ~10 s of frames for the live FPS and the GUI's recent-history plots.
+    RECENT = 256
+    WARMUP_S = 60.0
+
+    def __init__(self, lookahead_ms: float = 0.0) -> None:
+        self._lock = threading.Lock()
+        self._process = psutil.Process()
+        self.lookahead_ms = lookahead_ms  # model + smoother look-ahead, set by the engine
+        self.inference = LatencyHistogram()
+        self.processing = LatencyHistogram()
+        self.frames = 0
+        self.skipped = 0
+        self._started = time.perf_counter()
+        self._stream_s = 0.0
+        self._send_times = np.zeros(self.RECENT)
+        # Per recent frame: inference ms, processing ms (for plots).
+        self.recent = np.zeros((self.RECENT, 2), dtype=np.float64)
+        self._rss_start = self._rss_mb()
+        self._rss = self._rss_start
+        self._rss_max = self._rss_start
+        self._rss_warm = float("nan")
+        self._rss_checked = self._started
+
+    def _rss_mb(self) -> float:
+        return float(self._process.memory_info().rss) / 2**20
+
+    def record(
+        self, inference_ms: float, processing_ms: float, sent_at: float, skipped: int,
+        stream_s: float,
+    ) -> None:  # fmt: skip
+        """One delivered frame (engine thread)."""
+        with self._lock:
+            slot = self.frames % self.RECENT
+            self._send_times[slot] = sent_at
+            self.recent[slot] = (inference_ms, processing_ms)
+            self.frames += 1
+            self.skipped += skipped
+            self._stream_s = stream_s
+            self.inference.add(inference_ms)
+            self.processing.add(processing_ms)
+            if sent_at - self._rss_checked >= 1.0:  # psutil costs ~20 µs: once a second is enough
+                self._rss_checked = sent_at
+                self._rss = self._rss_mb()
+                self._rss_max = max(self._rss_max, self._rss)
+                if stream_s >= self.WARMUP_S and self._rss_warm != self._rss_warm:  # still NaN
+                    self._rss_warm = self._rss
+
+    def add_skipped(self, n: int) -> None:
+        with self._lock:
+            self.skipped += n
+
+    def fps(self) -> float:
+        """Frames per second over the recent frames (wall clock of sending)."""
+        with self._lock:
+            n = min(self.frames, self.RECENT)
+            if n < 2:
+                return 0.0
+            newest = self._send_times[(self.frames - 1) % self.RECENT]
+            oldest = self._send_times[(self.frames - n) % self.RECENT]
+        return (n - 1) / (newest - oldest) if newest > oldest else float(FRAME_RATE)
+
+    def snapshot(self) -> MetricsSnapshot:
+        """Thread-safe summary (any thread)."""
+        fps = self.fps()
+        with self._lock:
+            total = self.frames + self.skipped
+            p50 = self.processing.percentile(50) if self.frames else 0.0
+            return MetricsSnapshot(
+                frames=self.frames,
+                skipped=self.skipped,
+                delivered_pct=100.0 * self.frames / total if total else 100.0,
+                fps=fps,
+                inference_ms=self.inference.summary(),
+                processing_ms=self.processing.summary(),
+                mouth_to_avatar_ms=self.lookahead_ms + p50,
+                rss_mb=self._rss,
+                rss_start_mb=self._rss_start,
+                rss_max_mb=self._rss_max,
+                rss_warm_mb=self._rss_warm,
+                wall_s=time.perf_counter() - self._started,
+                stream_s=self._stream_s,
+            )

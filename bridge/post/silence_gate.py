@@ -1,0 +1,114 @@
+"""Silence gate: hold the face at rest while nobody speaks.
+
+A speech model fed with room noise still mumbles, and a mouth that hangs half open between
+sentences looks broken. The gate watches the level of the audio that belongs to the predicted
+frame and, with hysteresis, eases the values to the rest pose while it is closed.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+SILENCE_DB = -120.0  # level reported for digital silence (log10 of zero is -inf)
+
+
+def level_dbfs(audio: np.ndarray) -> float:
+    """RMS level of ``audio`` (float samples in [-1, 1], any shape) in dB re full scale 1.0.
+
+    A full-scale square wave is 0 dBFS, a full-scale sine -3 dBFS; empty or silent audio gives
+    :data:`SILENCE_DB`.
+    """
+    samples = np.asarray(audio, dtype=np.float64)
+    if samples.size == 0:
+        return SILENCE_DB
+    rms = math.sqrt(float(np.mean(samples * samples)))
+    return max(20.0 * math.log10(rms), SILENCE_DB) if rms > 0 else SILENCE_DB
+
+
+class SilenceGate:
+    """Hysteresis gate on the frame's audio level; called on the engine thread.
+
+    - Opens at once when the level reaches ``open_db``.
+    - Closes only after the level stayed below ``close_db`` for ``hold_frames`` frames in a row
+      (a level between the two thresholds keeps the current state and restarts the count).
+    - While closed, the output is a linear blend from the live values to ``rest`` that reaches
+      ``rest`` ``release_frames`` frames after closing; the values are never frozen, so a mouth
+      cannot stay stuck open.
+
+    The gate starts closed (at rest): a stream that starts with speech opens on its first frame.
+
+    Args:
+        open_db, close_db: thresholds in dBFS (:func:`level_dbfs`), ``close_db <= open_db``.
+        hold_frames: frames below ``close_db`` before closing (>= 1).
+        release_frames: frames to ease to rest after closing (0 = jump).
+        rest: the rest pose, same shape as the values; ``None`` = zeros (blendshapes: mouth shut).
+    """
+
+    def __init__(
+        self,
+        open_db: float = -42.0,
+        close_db: float = -50.0,
+        hold_frames: int = 3,
+        release_frames: int = 3,
+        rest: np.ndarray | None = None,
+    ) -> None:
+        if close_db > open_db:
+            raise ValueError(f"close_db ({close_db}) must not exceed open_db ({open_db})")
+        if hold_frames < 1 or release_frames < 0:
+            raise ValueError(
+                f"hold_frames must be >= 1 and release_frames >= 0, got {hold_frames} and "
+                f"{release_frames}"
+            )
+        self.open_db = open_db
+        self.close_db = close_db
+        self.hold_frames = hold_frames
+        self.release_frames = release_frames
+        self.rest = None if rest is None else np.asarray(rest, dtype=np.float32)
+        self.reset()
+
+    @property
+    def is_open(self) -> bool:
+        return self._open
+
+    def __call__(self, values: np.ndarray, frame_audio: np.ndarray) -> tuple[np.ndarray, bool]:
+        """Gate one frame by the level of its audio; returns ``(values, voiced)``.
+
+        ``values`` has the rest pose's shape; ``frame_audio`` is the predicted frame's samples
+        (float, [-1, 1]). The returned array is new, float32.
+        """
+        return self.step(values, level_dbfs(frame_audio))
+
+    def step(self, values: np.ndarray, level_db: float) -> tuple[np.ndarray, bool]:
+        """:meth:`__call__` with the level already measured (the chain delays levels, not audio)."""
+        if level_db >= self.open_db:
+            self._open = True
+            self._below = 0
+        elif level_db < self.close_db:
+            self._below += 1
+            if self._open and self._below >= self.hold_frames:
+                self._open = False
+                self._closed_for = 0
+        else:
+            self._below = 0
+        if self._open:
+            return np.array(values, dtype=np.float32), True
+        self._closed_for += 1
+        return self._toward_rest(values), False
+
+    def _toward_rest(self, values: np.ndarray) -> np.ndarray:
+        live = np.asarray(values, dtype=np.float32)
+        rest = np.zeros_like(live) if self.rest is None else self.rest
+        if rest.shape != live.shape:
+            raise ValueError(f"rest pose has shape {rest.shape}, values have {live.shape}")
+        if self.release_frames == 0:
+            return rest.copy()
+        keep = max(0.0, 1.0 - self._closed_for / self.release_frames)
+        return (rest + keep * (live - rest)).astype(np.float32)
+
+    def reset(self) -> None:
+        """Back to the start state: closed, fully at rest."""
+        self._open = False
+        self._below = 0
+        self._closed_for = self.release_frames

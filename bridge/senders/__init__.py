@@ -1,0 +1,1 @@
+"""Targets: one wire format per module, each a non-blocking sender that fails alone."""

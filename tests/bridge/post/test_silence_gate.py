@@ -1,0 +1,115 @@
+"""Silence gate: closes the mouth on silence, hysteresis between thresholds, opens at once."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+
+from talkrig.bridge.post.silence_gate import SILENCE_DB, SilenceGate, level_dbfs
+from talkrig.models import arkit
+from tests.bridge.post.helpers import HOP, noise_at_dbfs
+
+JAW = arkit.INDEX["jawOpen"]
+LOUD = noise_at_dbfs(-20.0)
+BETWEEN = noise_at_dbfs(-46.0)  # between close (-50) and open (-42)
+SILENCE = np.zeros(HOP, np.float32)
+
+
+def _talking() -> np.ndarray:
+    values = np.zeros(52, np.float32)
+    values[JAW] = 0.6
+    return values
+
+
+def _opened(**kwargs: int) -> SilenceGate:
+    gate = SilenceGate(**kwargs)
+    _, voiced = gate(_talking(), LOUD)
+    assert voiced
+    return gate
+
+
+def test_level_dbfs() -> None:
+    t = np.arange(16_000) / 16_000
+    assert level_dbfs(np.sin(2 * np.pi * 440 * t)) == pytest.approx(-3.01, abs=0.01)
+    assert level_dbfs(noise_at_dbfs(-37.5)) == pytest.approx(-37.5, abs=1e-6)
+    assert level_dbfs(SILENCE) == SILENCE_DB
+    assert level_dbfs(np.zeros(0)) == SILENCE_DB
+
+
+@pytest.mark.parametrize(("hold", "release"), [(3, 3), (1, 0), (2, 5)])
+def test_silence_closes_the_mouth(hold: int, release: int) -> None:
+    gate = _opened(hold_frames=hold, release_frames=release)
+    jaw, voiced = [], []
+    for _ in range(hold + release):
+        out, v = gate(_talking(), SILENCE)
+        jaw.append(float(out[JAW]))
+        voiced.append(v)
+    assert voiced[: hold - 1] == [True] * (hold - 1)  # held open while the hold lasts
+    assert voiced[hold - 1 :] == [False] * (release + 1)
+    assert jaw[-1] < 0.05
+    assert all(later <= earlier for earlier, later in itertools.pairwise(jaw))
+
+
+def test_hysteresis_keeps_the_state_between_thresholds() -> None:
+    gate = _opened()
+    for _ in range(20):
+        out, voiced = gate(_talking(), BETWEEN)
+        assert voiced and out[JAW] == pytest.approx(0.6)
+    closed = SilenceGate()
+    for _ in range(20):
+        out, voiced = closed(_talking(), BETWEEN)
+        assert not voiced and out[JAW] == 0.0
+
+
+def test_a_level_between_thresholds_restarts_the_hold() -> None:
+    gate = _opened(hold_frames=3)
+    for audio in (SILENCE, SILENCE, BETWEEN, SILENCE, SILENCE):
+        _, voiced = gate(_talking(), audio)
+        assert voiced
+    assert gate(_talking(), SILENCE)[1] is False
+
+
+def test_opening_is_immediate() -> None:
+    gate = _opened()
+    for _ in range(10):
+        gate(_talking(), SILENCE)
+    out, voiced = gate(_talking(), LOUD)
+    assert voiced
+    np.testing.assert_array_equal(out, _talking())
+
+
+def test_starts_closed_at_the_rest_pose() -> None:
+    rest = np.full((68, 2), 0.5, np.float32)
+    gate = SilenceGate(rest=rest)
+    out, voiced = gate(np.zeros((68, 2), np.float32), SILENCE)
+    assert not voiced
+    np.testing.assert_array_equal(out, rest)
+
+
+@settings(max_examples=50, deadline=None)
+@given(
+    values=arrays(np.float32, 52, elements=st.floats(0, 1, width=32)),
+    levels=st.lists(st.floats(-130, 0), min_size=1, max_size=30),
+)
+def test_output_lies_between_rest_and_values(values: np.ndarray, levels: list[float]) -> None:
+    gate = SilenceGate()
+    for level in levels:
+        out, voiced = gate.step(values, level)
+        assert np.all(out >= -1e-7) and np.all(out <= values + 1e-7)
+        if voiced:
+            np.testing.assert_array_equal(out, values)
+
+
+def test_rejects_bad_settings_and_shapes() -> None:
+    with pytest.raises(ValueError, match="close_db"):
+        SilenceGate(open_db=-50.0, close_db=-42.0)
+    with pytest.raises(ValueError, match="hold_frames"):
+        SilenceGate(hold_frames=0)
+    gate = SilenceGate(rest=np.zeros(52, np.float32))
+    with pytest.raises(ValueError, match="rest pose"):
+        gate(np.zeros((68, 2), np.float32), SILENCE)
