@@ -25,7 +25,7 @@ from talkrig.bridge.engine import Engine, EngineOptions
 from talkrig.bridge.post.chain import PostConfig
 from talkrig.bridge.post.profile import AvatarProfile, ProfileError, load_profile
 from talkrig.bridge.senders.targets import TargetError, make_target
-from talkrig.models.loader import ModelError, load_model
+from talkrig.models.loader import Model, ModelError, load_model
 from talkrig.models.registry import DEFAULT_MODEL
 
 USER_ERRORS = (AudioError, ModelError, TargetError, ProfileError, FileNotFoundError)
@@ -75,7 +75,7 @@ def _profile(args: argparse.Namespace) -> AvatarProfile | None:
     return load_profile(args.profile) if args.profile else None
 
 
-def _load(args: argparse.Namespace) -> Any:
+def _load(args: argparse.Namespace) -> Model:
     if args.threads < 1:
         raise UsageError("--threads must be >= 1")
     providers = None if args.provider == "auto" else args.provider
@@ -102,13 +102,17 @@ def cmd_run(args: argparse.Namespace) -> int:
         raise UsageError("give at least one --target (e.g. vmc://127.0.0.1:39539)")
     post = _post_config(args)
     profile = _profile(args)
-    senders = [make_target(spec, avatar=args.avatar) for spec in args.target]
+    model = _load(args)
+    senders = []
     try:
-        model = _load(args)
         source = open_source(args.source, fast=args.fast, loop=args.loop)
+        # Last: targets bind ports and create files, so nothing is left behind by an error above.
+        for spec in args.target:
+            senders.append(make_target(spec, avatar=args.avatar))
     except BaseException:
         for s in senders:
             s.close()
+        model.close()
         raise
     options = EngineOptions(post=post, profile=profile, avatar=args.avatar,
                             duration_s=args.duration)  # fmt: skip

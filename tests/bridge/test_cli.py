@@ -138,18 +138,21 @@ def test_wrong_device_name_is_one_clear_error(
     "args",
     [
         ["run", "--source", "demo"],  # no target
-        ["run", "--source", "demo", "--target", "jsonl:x", "--duration", "-1"],
-        ["run", "--source", "demo", "--target", "jsonl:x", "--threads", "0"],
-        ["run", "--source", "demo", "--target", "jsonl:x", "--duration", "abc"],
+        ["run", "--source", "demo", "--target", "jsonl:never-written.jsonl", "--duration", "-1"],
+        ["run", "--source", "demo", "--target", "jsonl:never-written.jsonl", "--threads", "0"],
+        ["run", "--source", "demo", "--target", "jsonl:never-written.jsonl", "--duration", "abc"],
     ],
 )
-def test_nonsense_arguments_exit_2_with_usage(
-    args: list[str], capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_nonsense_arguments_exit_2_with_usage_and_leave_no_file(
+    args: list[str], capsys: pytest.CaptureFixture[str], tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    monkeypatch.chdir(tmp_path)
     with pytest.raises(SystemExit) as exc:
         main(args)
     assert exc.value.code == 2
     assert "error:" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []  # the recorder target was never opened
 
 
 def test_models_lists_every_shipped_model_as_json(capsys: pytest.CaptureFixture[str]) -> None:
