@@ -123,15 +123,25 @@ def cmd_run(args: argparse.Namespace) -> int:
     )
     interrupted = threading.Event()
     previous = signal.signal(signal.SIGINT, lambda *_: interrupted.set())
+    # A file played as fast as possible for a set duration gets a progress bar; a live stream
+    # gets a status line a second.
+    bar = None
+    if args.fast and args.duration and not args.quiet:
+        bar = tqdm(total=round(args.duration), unit="s", desc="audio streamed")
     engine.start()
     try:
         while not engine.wait(1.0) and not interrupted.is_set():
-            if not args.quiet:
+            if bar is not None:
+                bar.update(round(engine.metrics.snapshot().stream_s) - bar.n)
+            elif not args.quiet:
                 print(_status_line(engine), file=sys.stderr, flush=True)
     finally:
         signal.signal(signal.SIGINT, previous)
         engine.stop()
         model.close()
+        if bar is not None:
+            bar.update(round(engine.metrics.snapshot().stream_s) - bar.n)
+            bar.close()
     report = _report(engine, args)
     if not args.quiet:
         print(_status_line(engine), file=sys.stderr)
@@ -308,6 +318,12 @@ def build_parser() -> argparse.ArgumentParser:
     bench = sub.add_parser("bench", help="run the benchmark (see bench/README.md)")
     bench.add_argument("bench_args", nargs=argparse.REMAINDER, help="benchmark options")
     bench.set_defaults(func=cmd_bench)
+
+    # The one place the engine's CLI reaches into training: only the argument parser, which
+    # imports neither torch nor MediaPipe until a ``train`` step runs.
+    from talkrig.training.cli import add_train_commands
+
+    add_train_commands(sub)
     return parser
 
 

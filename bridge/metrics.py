@@ -64,7 +64,8 @@ class MetricsSnapshot:
     frames: int
     skipped: int
     delivered_pct: float
-    fps: float
+    fps: float  # over the last RECENT frames (the live figure)
+    average_fps: float  # first to last frame sent, wall clock (the whole run)
     inference_ms: dict[str, float]
     processing_ms: dict[str, float]  # audio available → last datagram sent
     mouth_to_avatar_ms: float  # model look-ahead + smoothing look-ahead + processing p50
@@ -106,6 +107,7 @@ class Metrics:
         self._started = time.perf_counter()
         self._stream_s = 0.0
         self._send_times = np.zeros(self.RECENT)
+        self._first_sent = 0.0
         # Per recent frame: inference ms, processing ms (for plots).
         self.recent = np.zeros((self.RECENT, 2), dtype=np.float64)
         self._rss_start = self._rss_mb()
@@ -124,6 +126,8 @@ class Metrics:
         """One delivered frame (engine thread)."""
         with self._lock:
             slot = self.frames % self.RECENT
+            if self.frames == 0:
+                self._first_sent = sent_at
             self._send_times[slot] = sent_at
             self.recent[slot] = (inference_ms, processing_ms)
             self.frames += 1
@@ -158,11 +162,14 @@ class Metrics:
         with self._lock:
             total = self.frames + self.skipped
             p50 = self.processing.percentile(50) if self.frames else 0.0
+            span = self._send_times[(self.frames - 1) % self.RECENT] - self._first_sent
+            average = (self.frames - 1) / span if self.frames > 1 and span > 0 else float("nan")
             return MetricsSnapshot(
                 frames=self.frames,
                 skipped=self.skipped,
                 delivered_pct=100.0 * self.frames / total if total else 100.0,
                 fps=fps,
+                average_fps=average,
                 inference_ms=self.inference.summary(),
                 processing_ms=self.processing.summary(),
                 mouth_to_avatar_ms=self.lookahead_ms + p50,

@@ -9,7 +9,9 @@ the engine thread starts using them.
 from __future__ import annotations
 
 import importlib
-from collections.abc import Sequence
+import logging
+from collections.abc import Callable, Sequence
+from importlib import metadata
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -23,16 +25,44 @@ CPU = "CPUExecutionProvider"
 PROVIDER_ALIASES: dict[str, str] = {"cuda": CUDA, "cpu": CPU}
 AUTO_PROVIDERS: tuple[str, ...] = (CUDA, CPU)
 _FLOAT = "tensor(float)"
+log = logging.getLogger(__name__)
 _ERROR_LOGS_ONLY = 3  # ORT severity: the CUDA fallback is reported by us, not as a C++ log line
+
+
+def _installed(distribution: str) -> bool:
+    try:
+        metadata.distribution(distribution)
+    except metadata.PackageNotFoundError:
+        return False
+    return True
+
+
+def runtime_conflict(installed: Callable[[str], bool] = _installed) -> str | None:
+    """Why the ONNX Runtime install is broken, or None.
+
+    ``onnxruntime`` and ``onnxruntime-gpu`` write the same folder: with both installed the later
+    one silently wins and uninstalling either breaks the import.
+    """
+    if installed("onnxruntime") and installed("onnxruntime-gpu"):
+        return (
+            "both onnxruntime and onnxruntime-gpu are installed and overwrite each other; "
+            "keep one: `pip uninstall -y onnxruntime onnxruntime-gpu` then "
+            "`pip install 'talkrig[gpu]'` (NVIDIA) or `pip install 'talkrig[cpu]'`"
+        )
+    return None
 
 
 def onnxruntime() -> ModuleType:
     """The ``onnxruntime`` module, or :class:`ModelError` saying which extra to install."""
+    conflict = runtime_conflict()
+    if conflict:
+        log.warning(conflict)
     try:
         return importlib.import_module("onnxruntime")
     except ImportError:
         raise ModelError(
             "ONNX Runtime is not installed: install `talkrig[cpu]` (or `[gpu]` for CUDA)"
+            + (f"; {conflict}" if conflict else "")
         ) from None
 
 

@@ -1,4 +1,5 @@
-"""The training pipeline (the only place that imports torch).
+"""The training pipeline: corpora, labels, PDM, networks, fit, metrics, export.
 
-Not built yet: see the training issue.
+The only place that imports torch (and MediaPipe / dlib for labels), always inside functions or
+the modules that need it, so building the ``talkrig train`` parser stays cheap.
 """

@@ -35,6 +35,7 @@ def test_delivered_percentage_counts_skips() -> None:
     assert snap.frames == 30 and snap.skipped == 1
     assert abs(snap.delivered_pct - 100 * 30 / 31) < 1e-9
     assert abs(snap.fps - 25.0) < 1e-6
+    assert abs(snap.average_fps - 25.0) < 1e-6
     assert 122.0 <= snap.mouth_to_avatar_ms <= 122.1
 
 

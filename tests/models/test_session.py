@@ -92,3 +92,12 @@ def test_models_package_imports_without_onnxruntime_or_onnx() -> None:
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "baseline-energy-blendshapes"
+
+
+def test_both_onnx_runtimes_installed_is_explained_with_the_fix() -> None:
+    from talkrig.models.session import runtime_conflict
+
+    assert runtime_conflict(lambda name: name in {"onnxruntime", "onnxruntime-gpu"}) is not None
+    assert "pip uninstall" in (runtime_conflict(lambda name: True) or "")
+    assert runtime_conflict(lambda name: name == "onnxruntime") is None
+    assert runtime_conflict(lambda name: name == "onnxruntime-gpu") is None

@@ -1,0 +1,267 @@
+"""One-epoch fits on a tiny prepared folder, export, and ONNX parity on real speech."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from talkrig.bridge.audio.sources import decode_file
+from talkrig.bridge.offline import infer_audio
+from talkrig.models.contract import HOP_SAMPLES, Representation
+from talkrig.models.loader import load_model
+from talkrig.training.cli import main as train_main
+from talkrig.training.config import ConfigError, TrainConfig, parse_sets, resolve
+from talkrig.training.dataset import (
+    Clip,
+    DatasetError,
+    SegmentDataset,
+    clip_from_arrays,
+    load_clips,
+)
+from talkrig.training.export import Exported, ExportError, card_for, export_onnx
+from talkrig.training.fit import CHECKPOINT, FitError, fit, load_checkpoint
+from talkrig.training.manifest import read_manifest
+from talkrig.training.networks import build_network
+from talkrig.training.pdm import Pdm
+from tests.training.synthetic import make_data, synthetic_clip
+
+TINY = {"epochs": 1, "batch_size": 4, "segment_frames": 10, "lr": 1e-3}
+
+
+@pytest.fixture(autouse=True)
+def _one_thread() -> None:
+    torch.set_num_threads(1)
+
+
+@pytest.fixture(scope="module")
+def data(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return make_data(tmp_path_factory.mktemp("prepared"))
+
+
+def _clips(data: Path, representation: str) -> tuple[list[Clip], Pdm | None]:
+    return load_clips(data / "labels", read_manifest(data / "manifest.jsonl"), representation)
+
+
+def _speech_windows(shared_data: Path, width: int) -> np.ndarray:
+    """(B, width) windows every 40 ms over a real LibriSpeech recording."""
+    audio = decode_file(shared_data / "speech" / "1320_00000.mp3")
+    starts = range(0, len(audio) - width, HOP_SAMPLES)
+    return np.stack([audio[s : s + width] for s in starts]).astype(np.float32)
+
+
+def test_blendshape_fit_export_and_parity_on_real_speech(
+    data: Path, tmp_path: Path, shared_data: Path
+) -> None:
+    clips, _ = _clips(data, "blendshapes")
+    result = fit(resolve(overrides=TINY), clips, tmp_path / "runs", name="cnn")
+    run = result.run_dir
+    assert {p.name for p in run.iterdir()} >= {
+        "config.json",
+        "run.json",
+        "history.jsonl",
+        CHECKPOINT,
+    }
+    assert json.loads((run / "config.json").read_text())["epochs"] == 1
+    assert "git_revision" in json.loads((run / "run.json").read_text())
+    assert np.isfinite(result.history[0]["train_loss"])
+
+    card = card_for(result.network, "test-cnn", Representation.BLENDSHAPES,
+                    training_data="synthetic", license="MIT", metrics={"MAE all": 1.0})  # fmt: skip
+    path = export_onnx(result.network, tmp_path / "cnn.onnx", card)
+    windows = _speech_windows(shared_data, result.network.window_samples)
+    with load_model(path) as model:
+        assert model.card.metrics == {"MAE all": 1.0}
+        assert model.card.architecture == "1d-cnn"
+        got = model(windows)
+    with torch.no_grad():
+        want = result.network(torch.from_numpy(windows)).numpy()
+    assert got.shape == (len(windows), 52)
+    assert np.abs(got - want).max() < 1e-4
+    assert np.abs(want[1:] - want[:-1]).max() > 1e-6  # real speech moves the output
+    with load_model(path) as model:  # and the engine streams it like any shipped model
+        frames = list(infer_audio(windows[0], model))
+    assert len(frames) == 1 and frames[0].blendshapes is not None
+    assert frames[0].blendshapes.shape == (52,)
+
+
+@pytest.mark.parametrize("architecture", ["sincnet", "lstm"])
+def test_landmark_model_carries_its_pdm_decode(
+    architecture: str, data: Path, tmp_path: Path, shared_data: Path
+) -> None:
+    clips, pdm = _clips(data, "landmarks3d")
+    assert pdm is not None and 0 < pdm.variance_kept <= 1
+    config = resolve(
+        overrides={**TINY, "architecture": architecture, "representation": "landmarks3d"}
+    )
+    result = fit(config, clips, tmp_path / "runs", pdm=pdm)
+    card = card_for(result.network, f"test-{architecture}", Representation.LANDMARKS_3D,
+                    training_data="synthetic", license="MIT")  # fmt: skip
+    path = export_onnx(result.network, tmp_path / "lm.onnx", card, pdm)
+    windows = _speech_windows(shared_data, result.network.window_samples)[:20]
+    with load_model(path) as model:
+        got = model(windows)
+    with torch.no_grad():
+        coeffs = result.network(torch.from_numpy(windows)).numpy()
+    assert got.shape == (20, 478, 3)
+    assert np.abs(got - pdm.decode(coeffs)).max() < 1e-4
+
+
+def test_export_refuses_a_card_that_does_not_fit(data: Path, tmp_path: Path) -> None:
+    _, pdm = _clips(data, "landmarks3d")
+    net = build_network("cnn", out_dim=52).eval()
+    card = card_for(net, "x", Representation.LANDMARKS_3D, training_data="s", license="MIT")
+    with pytest.raises(ExportError, match="needs its PDM"):
+        export_onnx(net, tmp_path / "x.onnx", card)
+    with pytest.raises(ExportError, match="PDM gives"):
+        export_onnx(net, tmp_path / "x.onnx", card, pdm)
+    assert isinstance(Exported(net, None)(torch.zeros(1, net.window_samples)), torch.Tensor)
+
+
+def test_resume_ends_with_the_weights_of_an_uninterrupted_run(data: Path, tmp_path: Path) -> None:
+    clips = _clips(data, "blendshapes")[0][:2]
+    config = resolve(overrides={**TINY, "epochs": 2, "dropout": 0.3})
+    whole = fit(config, clips, tmp_path / "a")
+    first = fit(resolve(overrides={**TINY, "dropout": 0.3}), clips, tmp_path / "b")
+    resumed = fit(config, clips, tmp_path / "b", resume=first.run_dir)
+    assert resumed.run_dir == first.run_dir and len(resumed.history) == 2
+    for (name, a), b in zip(
+        whole.network.state_dict().items(), resumed.network.state_dict().values(), strict=True
+    ):
+        torch.testing.assert_close(a, b, msg=name)
+    _, state, _ = load_checkpoint(first.run_dir / CHECKPOINT)
+    assert state["epoch"] == 2
+    assert len((first.run_dir / "history.jsonl").read_text().splitlines()) == 2
+    with pytest.raises(FitError, match=r"config changed in \['lr'\]"):
+        fit(
+            resolve(overrides={**config.to_dict(), "lr": 0.5}),
+            clips,
+            tmp_path,
+            resume=first.run_dir,
+        )
+
+
+def test_broken_checkpoint_is_one_clear_error(tmp_path: Path) -> None:
+    (tmp_path / CHECKPOINT).write_bytes(b"garbage")
+    with pytest.raises(FitError, match=r"checkpoint\.pt"):
+        load_checkpoint(tmp_path / CHECKPOINT)
+
+
+def test_config_defaults_file_then_command_line(tmp_path: Path) -> None:
+    paper = TrainConfig()
+    assert (paper.epochs, paper.batch_size, paper.lr, paper.dropout) == (20, 32, 1e-5, 0.1)
+    toml = tmp_path / "c.toml"
+    toml.write_text('epochs = 3\nlr = 0.001\narchitecture = "sincnet"\n')
+    config = resolve(toml, parse_sets(["lr=2e-4"]))
+    assert (config.epochs, config.lr, config.architecture) == (3, 2e-4, "sincnet")
+    bad = tmp_path / "bad.toml"
+    for text, message in [
+        ("epochs = [", "is not valid"),
+        ("epoch = 3", "unknown key 'epoch'"),
+        ('epochs = "many"', "is not a int"),
+        ("dropout = 1.5", "dropout must lie"),
+        ('device = "gpu"', "device 'gpu' is not one of"),
+    ]:
+        bad.write_text(text)
+        with pytest.raises(ConfigError, match=message):
+            resolve(bad)
+    with pytest.raises(ConfigError, match="not key=value"):
+        parse_sets(["lr"])
+    with pytest.raises(ConfigError, match=r"c\.json"):
+        resolve(tmp_path / "c.json")
+
+
+def test_cli_fit_export_report(
+    data: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    runs = tmp_path / "runs"
+    sets = [a for k, v in TINY.items() for a in ("--set", f"{k}={v}")]
+    assert (
+        train_main(["train", "fit", str(data), "--runs", str(runs), "--dev-speaker", "spk1", *sets])
+        == 0
+    )
+    (run,) = runs.iterdir()
+    metrics = json.loads((run / "metrics.json").read_text())
+    assert 0 <= metrics["MAE all"] < 100
+    out = tmp_path / "m.onnx"
+    argv = ["export", str(run), "--out", str(out), "--name", "cli-cnn", "--training-data", "syn"]
+    assert train_main(["train", *argv]) == 0
+    with load_model(out) as model:
+        assert model.card.metrics["MAE all"] == pytest.approx(metrics["MAE all"])
+    assert train_main(["train", "report", str(runs)]) == 0
+    assert "MAE all" in capsys.readouterr().out
+    assert train_main(["train", "fit", str(tmp_path / "nowhere"), "--runs", str(runs)]) == 2
+    assert "manifest.jsonl" in capsys.readouterr().err
+    assert train_main(["train", "fit", str(data), "--set", "epochs=0"]) == 2
+    assert "epochs must be >= 1" in capsys.readouterr().err
+
+
+def test_cli_cross_validation_writes_folds_and_reports(
+    data: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sets = [a for k, v in TINY.items() for a in ("--set", f"{k}={v}")]
+    argv = ["train", "cv", str(data), "--runs", str(tmp_path), "--folds", "2", *sets]
+    assert train_main(argv) == 0
+    folds = json.loads((tmp_path / "folds.json").read_text())["folds"]
+    assert sorted(s for f in folds for s in f) == ["spk0", "spk1"]
+    assert len(list(tmp_path.glob("*/metrics.json"))) == 2
+    capsys.readouterr()
+    assert train_main(["train", "report", str(tmp_path)]) == 0
+    table = capsys.readouterr().out
+    assert "blendshapes" in table and "cnn | 2 |" in table
+    assert train_main(["train", "report", str(tmp_path / "empty")]) == 2
+
+
+@pytest.mark.parametrize("lookahead", [1920, 640, 0])
+def test_each_label_frame_gets_the_window_that_ends_lookahead_after_it(lookahead: int) -> None:
+    frames, hop, window = 12, HOP_SAMPLES, 4480
+    audio = np.zeros(frames * hop, np.float32)
+    audio[5 * hop : 6 * hop] = 1.0  # only label frame 5 is loud
+    clip = Clip("c", audio, np.zeros((frames, 3), np.float32), np.ones(frames, bool))
+    data = SegmentDataset([clip], 4, window, hop, lookahead)
+    assert len(data) == 3
+    segment, _, valid = data[1]  # frames 4..7
+    assert segment.shape == (window + 3 * hop,) and bool(valid.all())
+    # frame 5 is segment frame 1: its window starts one hop in, its own 40 ms end lookahead
+    # before the window's end
+    start = hop + window - lookahead - hop
+    assert float(segment[start : start + hop].min()) == 1.0
+    assert float(segment.sum()) == hop
+    net = build_network("cnn", out_dim=52, lookahead_samples=lookahead)
+    card = card_for(net, "low", Representation.BLENDSHAPES, training_data="s", license="MIT")
+    assert card.lookahead_samples == lookahead
+
+
+def test_inconsistent_label_arrays_are_one_clear_error(data: Path) -> None:
+    good = synthetic_clip(20, seed=1)
+    cases = [
+        ({k: v for k, v in good.items() if k != "valid"}, "blendshapes", "no 'valid' array"),
+        ({**good, "valid": good["valid"][:5]}, "blendshapes", "same frames"),
+        ({**good, "blendshapes": good["blendshapes"][:, :51]}, "blendshapes", r"not \(T, 52\)"),
+        (good, "landmarks3d", "need a PDM"),
+    ]
+    for arrays, representation, message in cases:
+        with pytest.raises(DatasetError, match=message):
+            clip_from_arrays("u1", arrays, representation)
+    _, pdm = _clips(data, "landmarks3d")
+    broken = {**good, "landmarks3d": good["landmarks3d"] * np.nan}
+    with pytest.raises(DatasetError, match="NaN"):
+        clip_from_arrays("u1", broken, "landmarks3d", pdm)
+
+
+def test_building_the_train_parser_imports_no_torch() -> None:
+    """``talkrig --help`` must stay fast and work without the train extra."""
+    code = (
+        "import argparse, sys\n"
+        "from talkrig.training.cli import add_train_commands\n"
+        "add_train_commands(argparse.ArgumentParser().add_subparsers())\n"
+        "print(sorted({'torch', 'mediapipe'} & set(sys.modules)))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "[]"

@@ -1,0 +1,235 @@
+"""``talkrig train prepare | fit | cv | export | report``.
+
+:func:`add_train_commands` adds a ``train`` command to the ``talkrig`` parser (bridge/cli.py
+hooks it in lazily, so streaming never imports torch). Every sub-command is a ``func(args) ->
+int``; a problem with the data, the config or a file is one ``talkrig train CMD: ...`` line on
+stderr and exit status 2.
+
+Data folders are what ``prepare`` writes: ``manifest.jsonl`` and ``labels/{id}.npz``.
+Building the parser imports neither torch nor mediapipe: each command imports what it needs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from talkrig.models.contract import Family, Representation
+
+from .config import CHECKPOINT, ConfigError, TrainConfig, parse_sets, resolve
+from .folds import FoldError, read_folds, speaker_folds, split, write_folds
+from .landmarker import LabelError
+from .manifest import CorpusError, Utterance, read_manifest
+from .metrics import MetricError
+from .pdm import PdmError
+
+METRICS_FILE = "metrics.json"
+
+
+class ReportError(ValueError):
+    """Nothing to report under the folder given."""
+
+
+def _errors() -> tuple[type[Exception], ...]:
+    """Everything a command reports as one line: data, config and file problems."""
+    from .dataset import DatasetError
+    from .export import ExportError
+    from .fit import FitError
+
+    return (
+        ConfigError, DatasetError, ExportError, FitError, FoldError, LabelError, CorpusError,
+        MetricError, PdmError, ReportError,
+    )  # fmt: skip
+
+
+def _config(args: argparse.Namespace) -> TrainConfig:
+    return resolve(args.config, parse_sets(args.set or []))
+
+
+def _data(folder: Path) -> tuple[list[Utterance], Path]:
+    return read_manifest(folder / "manifest.jsonl"), folder / "labels"
+
+
+def cmd_fit(args: argparse.Namespace) -> int:
+    """Train one model on a prepared data folder; ``--dev-speaker`` holds speakers out."""
+    from .dataset import load_clips
+    from .evaluate import evaluate
+    from .fit import fit, load_checkpoint
+
+    config = _config(args)
+    utterances, labels = _data(args.data)
+    dev_ids = set(args.dev_speaker or [])
+    train_u = [u for u in utterances if u.speaker not in dev_ids]
+    dev_u = [u for u in utterances if u.speaker in dev_ids]
+    pdm = None
+    if args.resume is not None:
+        _, _, pdm = load_checkpoint(args.resume / CHECKPOINT)
+    train, pdm = load_clips(labels, train_u, config.representation, pdm, config.pdm_components)
+    dev, _ = load_clips(labels, dev_u, config.representation, pdm)
+    extra = {"data": str(args.data), "dev_speakers": sorted(dev_ids)}
+    result = fit(
+        config, train, args.runs, dev=dev, pdm=pdm, name=args.name, resume=args.resume, extra=extra
+    )
+    metrics = evaluate(result.network, dev, pdm) if dev else {}
+    (result.run_dir / METRICS_FILE).write_text(json.dumps(metrics, indent=2) + "\n", "utf-8")
+    if pdm is not None:
+        print(f"PDM: {pdm.components} components keep {pdm.variance_kept:.4f} of the variance")
+    print(f"{result.run_dir}: {len(result.history)} epochs, last {result.history[-1]}")
+    return 0
+
+
+def cmd_cv(args: argparse.Namespace) -> int:
+    """Speaker-independent k-fold cross-validation: one run per fold, folds written to disk."""
+    from .dataset import load_clips
+    from .evaluate import evaluate
+    from .fit import fit
+
+    config = _config(args)
+    utterances, labels = _data(args.data)
+    args.runs.mkdir(parents=True, exist_ok=True)
+    folds_file = args.runs / "folds.json"
+    if folds_file.exists():
+        folds = read_folds(folds_file)
+    else:
+        folds = speaker_folds(utterances, args.folds, config.seed)
+        write_folds(folds_file, folds)
+    for k in range(len(folds)):
+        train_u, test_u = split(utterances, folds, k)
+        train, pdm = load_clips(labels, train_u, config.representation, None, config.pdm_components)
+        test, _ = load_clips(labels, test_u, config.representation, pdm)
+        extra = {"data": str(args.data), "test_fold": k, "test_speakers": folds[k]}
+        result = fit(config, train, args.runs, pdm=pdm, name=f"fold{k}", extra=extra)
+        metrics = evaluate(result.network, test, pdm)
+        (result.run_dir / METRICS_FILE).write_text(json.dumps(metrics, indent=2) + "\n", "utf-8")
+        print(f"fold {k}: {result.run_dir.name} {metrics}")
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    """A run's checkpoint → one ONNX file with its card; ``--eval`` scores it first."""
+    from .dataset import load_clips
+    from .evaluate import evaluate
+    from .export import card_for, export_onnx
+    from .fit import load_checkpoint
+
+    network, state, pdm = load_checkpoint(args.run / CHECKPOINT)
+    config = TrainConfig(**state["config"])
+    metrics: dict[str, Any] = {}
+    metrics_file = args.run / METRICS_FILE
+    if metrics_file.is_file():
+        metrics = json.loads(metrics_file.read_text("utf-8"))
+    if args.eval is not None:
+        utterances, labels = _data(args.eval)
+        clips, _ = load_clips(labels, utterances, config.representation, pdm)
+        metrics = {f"{k} ({args.eval.name})": v for k, v in evaluate(network, clips, pdm).items()}
+    card = card_for(
+        network, args.name, Representation(config.representation),
+        training_data=args.training_data, license=args.license, family=Family(args.family),
+        metrics=metrics, description=args.description,
+    )  # fmt: skip
+    path = export_onnx(network, args.out, card, pdm)
+    print(f"{path}: {path.stat().st_size / 1e6:.1f} MB, card {card.name!r}")
+    return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    """Mean metrics over the runs (folds) below a folder, one table per representation."""
+    groups: dict[tuple[str, str], list[dict[str, float]]] = {}
+    for metrics_file in sorted(args.runs.rglob(METRICS_FILE)):
+        config = json.loads((metrics_file.parent / "config.json").read_text("utf-8"))
+        metrics = json.loads(metrics_file.read_text("utf-8"))
+        if metrics:
+            key = (config["representation"], config["architecture"])
+            groups.setdefault(key, []).append(metrics)
+    if not groups:
+        raise ReportError(f"no evaluated runs ({METRICS_FILE}) under {str(args.runs)!r}")
+    for representation in sorted({r for r, _ in groups}):
+        rows = {a: m for (r, a), m in groups.items() if r == representation}
+        columns = list(next(iter(rows.values()))[0])
+        print(f"\n{representation} (mean over folds, %)")
+        print(" | ".join(["model", "folds", *columns]))
+        for arch, runs in sorted(rows.items()):
+            means = [sum(r.get(c, float("nan")) for r in runs) / len(runs) for c in columns]
+            print(" | ".join([arch, str(len(runs)), *(f"{v:.2f}" for v in means)]))
+    return 0
+
+
+def cmd_prepare(args: argparse.Namespace) -> int:
+    from .prepare import run
+
+    return run(args)
+
+
+def _guarded(name: str, command: Callable[[argparse.Namespace], int]) -> Callable[..., int]:
+    def run(args: argparse.Namespace) -> int:
+        try:
+            return command(args)
+        except _errors() as exc:
+            print(f"talkrig train {name}: {exc}", file=sys.stderr)
+            return 2
+
+    return run
+
+
+def _config_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--config", type=Path, help="TOML or JSON file of config overrides")
+    parser.add_argument("--set", action="append", metavar="KEY=VALUE", help="override one key")
+
+
+def add_train_commands(subparsers: Any) -> argparse.ArgumentParser:
+    """Add ``train`` and its sub-commands to an ``add_subparsers()`` object; returns it."""
+    train = subparsers.add_parser("train", help="train, evaluate and export models (needs torch)")
+    sub = train.add_subparsers(dest="train_command", metavar="STEP", required=True)
+    from .prepare import add_arguments
+
+    prepare = sub.add_parser("prepare", help="corpus → manifest + label cache")
+    add_arguments(prepare)
+    prepare.set_defaults(func=cmd_prepare)
+
+    fit_p = sub.add_parser("fit", help="train one model on a prepared data folder")
+    fit_p.add_argument("data", type=Path, help="folder written by prepare")
+    fit_p.add_argument("--runs", type=Path, default=Path("runs"), help="runs folder")
+    fit_p.add_argument("--name", default="run", help="run folder suffix")
+    fit_p.add_argument("--resume", type=Path, help="continue this run folder")
+    fit_p.add_argument("--dev-speaker", action="append", help="hold out a speaker (repeatable)")
+    _config_options(fit_p)
+    fit_p.set_defaults(func=_guarded("fit", cmd_fit))
+
+    cv = sub.add_parser("cv", help="speaker-independent k-fold cross-validation")
+    cv.add_argument("data", type=Path)
+    cv.add_argument("--runs", type=Path, required=True, help="folder for folds.json and runs")
+    cv.add_argument("--folds", type=int, default=5)
+    _config_options(cv)
+    cv.set_defaults(func=_guarded("cv", cmd_cv))
+
+    export = sub.add_parser("export", help="a run's checkpoint → ONNX file with model card")
+    export.add_argument("run", type=Path, help="run folder")
+    export.add_argument("--out", type=Path, required=True, help="the .onnx file to write")
+    export.add_argument("--name", required=True, help="model card name")
+    export.add_argument("--family", choices=[f.value for f in Family], default="neutral")
+    export.add_argument("--training-data", required=True, help="corpora, for the card")
+    export.add_argument("--license", default="MIT", help="licence of the weights")
+    export.add_argument("--description", default="")
+    export.add_argument("--eval", type=Path, help="prepared folder to score the model on")
+    export.set_defaults(func=_guarded("export", cmd_export))
+
+    report = sub.add_parser("report", help="tables of mean metrics over folds")
+    report.add_argument("runs", type=Path)
+    report.set_defaults(func=_guarded("report", cmd_report))
+    return train
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m talkrig.training.cli STEP ...`` (the same as ``talkrig train STEP ...``)."""
+    parser = argparse.ArgumentParser(prog="talkrig")
+    add_train_commands(parser.add_subparsers(dest="command", required=True))
+    args = parser.parse_args(argv)
+    return int(args.func(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,163 @@
+"""The training configuration: one typed dataclass holding the paper's defaults.
+
+Values come from three places, later ones winning: the defaults below, a TOML or JSON file, and
+``key=value`` overrides from the command line (``--set lr=3e-4``). :func:`resolve` does all three
+and :func:`save_config` writes the result next to a run's outputs.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import sys
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from talkrig.models.contract import HOP_SAMPLES, PAPER_LOOKAHEAD_SAMPLES, WINDOW_SAMPLES
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - the pyproject pins tomli there
+    import tomli as tomllib
+
+
+class ConfigError(ValueError):
+    """A configuration file or override is unreadable, names an unknown key or has a bad value."""
+
+
+CHECKPOINT = "checkpoint.pt"  # name of a run folder's checkpoint (see fit.py)
+ARCHITECTURES = ("cnn", "sincnet", "lstm")
+REPRESENTATIONS = ("blendshapes", "landmarks2d", "landmarks3d")
+
+
+@dataclasses.dataclass(frozen=True)
+class TrainConfig:
+    """Everything a training run depends on (paper defaults: Smooth-L1, Adam, batch 32,
+    lr 1e-5, dropout 0.1, 20 epochs, 280 ms centred window, 20 PDM components)."""
+
+    architecture: str = "cnn"
+    representation: str = "blendshapes"
+    epochs: int = 20
+    batch_size: int = 32  # segments per batch (windows when segment_frames = 1, as in the paper)
+    segment_frames: int = 25  # frames predicted per example in one fully-convolutional pass
+    lr: float = 1e-5
+    dropout: float = 0.1
+    smooth_l1_beta: float = 1.0
+    weight_decay: float = 0.0
+    seed: int = 0
+    window_samples: int = WINDOW_SAMPLES
+    hop_samples: int = HOP_SAMPLES
+    lookahead_samples: int = PAPER_LOOKAHEAD_SAMPLES
+    pdm_components: int = 20
+    threads: int = 1
+    device: str = "cpu"  # "cpu", "cuda" or "auto" (CUDA when torch sees a GPU)
+    checkpoint_every: int = 1  # epochs
+
+    def __post_init__(self) -> None:
+        problems = []
+        if self.architecture not in ARCHITECTURES:
+            problems.append(f"architecture {self.architecture!r} is not one of {ARCHITECTURES}")
+        if self.representation not in REPRESENTATIONS:
+            problems.append(
+                f"representation {self.representation!r} is not one of {REPRESENTATIONS}"
+            )
+        for key in (
+            "epochs",
+            "batch_size",
+            "segment_frames",
+            "pdm_components",
+            "threads",
+            "checkpoint_every",
+        ):
+            if getattr(self, key) < 1:
+                problems.append(f"{key} must be >= 1, got {getattr(self, key)}")
+        if self.device not in ("cpu", "cuda", "auto"):
+            problems.append(f"device {self.device!r} is not one of cpu, cuda, auto")
+        if not self.lr > 0:
+            problems.append(f"lr must be > 0, got {self.lr}")
+        if not 0 <= self.dropout < 1:
+            problems.append(f"dropout must lie in [0, 1), got {self.dropout}")
+        if self.window_samples % self.hop_samples:
+            problems.append(
+                f"window_samples {self.window_samples} is not a multiple of hop {self.hop_samples}"
+            )
+        if not 0 <= self.lookahead_samples <= self.window_samples - self.hop_samples:
+            problems.append(f"lookahead_samples {self.lookahead_samples} outside [0, window-hop]")
+        if problems:
+            raise ConfigError("; ".join(problems))
+
+    def torch_device(self) -> str:
+        """``cpu`` or ``cuda``: ``auto`` resolved on this machine (imports torch)."""
+        import torch
+
+        if self.device == "auto":
+            return "cuda" if torch.cuda.is_available() else "cpu"
+        return self.device
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+def _fields() -> dict[str, type]:
+    hints = {"int": int, "float": float, "str": str}
+    return {f.name: hints[str(f.type)] for f in dataclasses.fields(TrainConfig)}
+
+
+def _coerce(key: str, value: Any, source: str) -> Any:
+    kinds = _fields()
+    if key not in kinds:
+        raise ConfigError(f"{source}: unknown key {key!r} (known: {', '.join(sorted(kinds))})")
+    kind = kinds[key]
+    if kind is float and isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    if isinstance(value, str) and kind is not str:
+        try:
+            return kind(value)
+        except ValueError:
+            raise ConfigError(f"{source}: {key}={value!r} is not a {kind.__name__}") from None
+    if not isinstance(value, kind) or isinstance(value, bool):
+        raise ConfigError(f"{source}: {key}={value!r} is not a {kind.__name__}")
+    return value
+
+
+def load_overrides(path: Path) -> dict[str, Any]:
+    """Key/value pairs from a ``.toml`` or ``.json`` file (flat table); ConfigError if broken."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"config file {str(path)!r}: {exc.strerror or exc}") from None
+    try:
+        data = json.loads(text) if path.suffix == ".json" else tomllib.loads(text)
+    except (json.JSONDecodeError, tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"config file {str(path)!r} is not valid: {exc}") from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"config file {str(path)!r} must hold one flat table")
+    return {k: _coerce(k, v, f"config file {str(path)!r}") for k, v in data.items()}
+
+
+def parse_sets(items: Sequence[str]) -> dict[str, Any]:
+    """``["lr=1e-4", "epochs=3"]`` → typed overrides; ConfigError on a malformed item."""
+    out = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise ConfigError(f"override {item!r} is not key=value")
+        out[key.strip()] = _coerce(key.strip(), value.strip(), "command line")
+    return out
+
+
+def resolve(
+    file: Path | None = None, overrides: Mapping[str, Any] | None = None, **base: Any
+) -> TrainConfig:
+    """Defaults (plus ``base``), then ``file``, then ``overrides``: the resolved config."""
+    values = {k: _coerce(k, v, "defaults") for k, v in base.items()}
+    if file is not None:
+        values.update(load_overrides(file))
+    values.update({k: _coerce(k, v, "overrides") for k, v in (overrides or {}).items()})
+    return TrainConfig(**values)
+
+
+def save_config(config: TrainConfig, path: Path) -> None:
+    """Write the resolved config as JSON (what :func:`load_overrides` reads back)."""
+    path.write_text(json.dumps(config.to_dict(), indent=2) + "\n", encoding="utf-8")

@@ -1,0 +1,138 @@
+"""ONNX export: one self-describing file per model (DESIGN.md, "The model file is the contract").
+
+Input ``audio`` float32 ``[batch, window_samples]`` with a dynamic batch axis; output
+``blendshapes`` ``[batch, 52]`` or ``landmarks`` ``[batch, points, dims]`` with the PDM decode
+(``coeffs @ basis + mean``) inside the graph; the model card in ``metadata_props``. Exported with
+the TorchScript exporter (``dynamo=False``): it needs no ``onnxscript`` and writes the weights
+into the one file (ENVIRONMENT.md).
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import nn
+
+from talkrig.models.builders import make_card
+from talkrig.models.card import ModelCard
+from talkrig.models.contract import INPUT_NAME, Family, Representation
+
+from .networks import FaceNet
+from .pdm import Pdm
+
+OPSET = 17  # what talkrig.models' own files use; ONNX Runtime 1.17+ reads it
+
+
+class ExportError(RuntimeError):
+    """A network, PDM and card that do not fit together, or a file that could not be written."""
+
+
+class Exported(nn.Module):
+    """The network plus, for landmark models, the PDM decode: ``(B, W)`` → ``(B, 52)`` or
+    ``(B, P, D)``."""
+
+    basis: torch.Tensor  # (K, P * D) buffer
+    mean: torch.Tensor  # (P * D,) buffer
+
+    def __init__(self, network: FaceNet, pdm: Pdm | None) -> None:
+        super().__init__()
+        self.network = network
+        self.points = self.dims = 0
+        if pdm is not None:
+            self.points, self.dims = pdm.shape
+            self.register_buffer("basis", torch.from_numpy(pdm.basis.copy()))
+            self.register_buffer("mean", torch.from_numpy(pdm.mean.reshape(-1).copy()))
+
+    def forward(self, audio: torch.Tensor) -> torch.Tensor:
+        out = self.network(audio)  # (B, out_dim)
+        if not self.points:
+            return out
+        flat = torch.matmul(out, self.basis) + self.mean  # (B, P * D)
+        return flat.view(-1, self.points, self.dims)
+
+
+def card_for(
+    network: FaceNet,
+    name: str,
+    representation: Representation,
+    *,
+    training_data: str,
+    license: str,
+    family: Family = Family.NEUTRAL,
+    metrics: Mapping[str, Any] | None = None,
+    description: str = "",
+) -> ModelCard:
+    """The model card for ``network``: its window, hop and look-ahead, its architecture."""
+    return make_card(
+        name,
+        representation,
+        architecture=network.architecture,
+        training_data=training_data,
+        license=license,
+        family=family,
+        window_samples=network.window_samples,
+        hop_samples=network.hop_samples,
+        lookahead_samples=network.lookahead_samples,
+        description=description,
+        metrics=metrics,
+    )
+
+
+def _check(network: FaceNet, pdm: Pdm | None, card: ModelCard) -> None:
+    if card.window_samples != network.window_samples or card.hop_samples != network.hop_samples:
+        raise ExportError(f"card {card.name!r}: window/hop differ from the network's")
+    if card.representation is Representation.BLENDSHAPES:
+        if pdm is not None or network.out_dim != len(card.output_names):
+            raise ExportError(f"card {card.name!r}: a blendshape network has 52 outputs, no PDM")
+        return
+    if pdm is None:
+        raise ExportError(f"card {card.name!r}: a landmark model needs its PDM")
+    if pdm.shape != card.output_shape or pdm.components != network.out_dim:
+        raise ExportError(
+            f"card {card.name!r} wants {card.output_shape}; PDM gives {pdm.shape} from "
+            f"{pdm.components} coefficients, network gives {network.out_dim}"
+        )
+
+
+def export_onnx(network: FaceNet, path: Path, card: ModelCard, pdm: Pdm | None = None) -> Path:
+    """Write ``network`` (eval mode, CPU) as ``path`` with ``card`` in its metadata.
+
+    Raises:
+        ExportError: when network, PDM and card disagree, or the file cannot be written.
+    """
+    import onnx
+
+    _check(network, pdm, card)
+    module = Exported(network, pdm).eval()
+    output = card.representation.output_name
+    dummy = torch.zeros(2, network.window_samples)
+    try:
+        with warnings.catch_warnings():
+            # the TorchScript exporter is deprecated in favour of dynamo, which needs onnxscript
+            warnings.simplefilter("ignore", DeprecationWarning)
+            # tracing nn.LSTM's shape checks, and a batch-size caution that the dynamic batch
+            # axis and the parity tests (batch 1 and 20) answer
+            warnings.simplefilter("ignore", torch.jit.TracerWarning)
+            warnings.filterwarnings("ignore", "Exporting a model to ONNX with a batch_size")
+            torch.onnx.export(
+                module,
+                (dummy,),
+                str(path),
+                input_names=[INPUT_NAME],
+                output_names=[output],
+                dynamic_axes={INPUT_NAME: {0: "batch"}, output: {0: "batch"}},
+                opset_version=OPSET,
+                dynamo=False,
+            )
+        model = onnx.load(str(path))
+        del model.metadata_props[:]
+        for key, value in card.to_metadata().items():
+            model.metadata_props.add(key=key, value=value)
+        onnx.save(model, str(path))
+    except OSError as exc:
+        raise ExportError(f"cannot write {str(path)!r}: {exc}") from None
+    return path

@@ -1,0 +1,208 @@
+"""The paper's three networks, each taking raw 16 kHz audio.
+
+Every network maps a window ``(B, window_samples)`` to the output of ONE frame ``(B, out_dim)``
+(``forward``, what is exported to ONNX), and runs over a padded utterance
+``(B, window_samples + (T - 1) * hop_samples)`` giving one output per 640-sample hop
+``(B, T, out_dim)`` (``frames``, what training uses). Frame ``t`` of ``frames`` is exactly
+``forward`` of the window starting at sample ``t * hop``.
+
+Stride choices (the paper gives none):
+
+* 1D-CNN: valid convolutions with strides 4/4/4/2, total stride 128, which divides the 640-sample
+  hop, so ``frames`` is one fully-convolutional pass (the head is a convolution whose kernel spans
+  the whole window and whose stride is 640 / 128 = 5) and an exact streaming twin exists
+  (ENVIRONMENT.md). Strides 4/4/4/4 (256) would not divide 640.
+* SincNet: sinc layer at stride 1 then max-pooling 4/4/4, total stride 64 (divides 640); the first
+  linear layer is again a window-wide convolution with stride 10, the second a 1x1 convolution.
+* LSTM: log-Mel (25 ms Hann, 10 ms hop, 40 bands) with Δ and ΔΔ computed inside the graph by
+  fixed convolutions; the 4 LSTM layers read the window's feature frames and the last state
+  predicts. A recurrent state depends on where the window starts, so ``frames`` unfolds the
+  utterance into windows and batches them (exact, but not cheaper).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import torch
+from torch import nn
+
+from talkrig.models.contract import HOP_SAMPLES, PAPER_LOOKAHEAD_SAMPLES, WINDOW_SAMPLES
+
+from .frontends import LogMelDeltas, SincConv
+
+
+class FaceNet(nn.Module):
+    """Base class: window geometry and the constructor arguments a checkpoint stores."""
+
+    architecture = ""
+
+    def __init__(
+        self, out_dim: int, window_samples: int, hop_samples: int, lookahead_samples: int
+    ) -> None:
+        super().__init__()
+        self.out_dim = out_dim
+        self.window_samples = window_samples
+        self.hop_samples = hop_samples
+        self.lookahead_samples = lookahead_samples
+        self.args: dict[str, Any] = {}
+
+    def frames(self, audio: torch.Tensor) -> torch.Tensor:
+        """``(B, window + (T-1) * hop)`` → ``(B, T, out_dim)``."""
+        raise NotImplementedError
+
+    def forward(self, windows: torch.Tensor) -> torch.Tensor:
+        """``(B, window_samples)`` float32 → ``(B, out_dim)``: the predicted frame's output."""
+        return self.frames(windows)[:, 0]
+
+
+def _valid_length(length: int, kernel: int, stride: int) -> int:
+    return (length - kernel) // stride + 1
+
+
+class ConvNet(FaceNet):
+    """1D-CNN: 4 valid conv layers (kernel 21, 64/128/256/512 channels, strides 4/4/4/2), each
+    followed by batch norm, ReLU and dropout, then a linear layer over the whole window."""
+
+    architecture = "1d-cnn"
+
+    def __init__(
+        self,
+        out_dim: int,
+        window_samples: int = WINDOW_SAMPLES,
+        hop_samples: int = HOP_SAMPLES,
+        lookahead_samples: int = PAPER_LOOKAHEAD_SAMPLES,
+        channels: tuple[int, ...] = (64, 128, 256, 512),
+        strides: tuple[int, ...] = (4, 4, 4, 2),
+        kernel: int = 21,
+        dropout: float = 0.1,
+    ) -> None:
+        super().__init__(out_dim, window_samples, hop_samples, lookahead_samples)
+        self.args = dict(
+            out_dim=out_dim, window_samples=window_samples, hop_samples=hop_samples,
+            lookahead_samples=lookahead_samples, channels=tuple(channels),
+            strides=tuple(strides), kernel=kernel, dropout=dropout,
+        )  # fmt: skip
+        total = math.prod(strides)
+        if hop_samples % total:
+            raise ValueError(f"total stride {total} must divide the hop {hop_samples}")
+        layers: list[nn.Module] = []
+        length, previous = window_samples, 1
+        for width, stride in zip(channels, strides, strict=True):
+            layers += [
+                nn.Conv1d(previous, width, kernel, stride=stride),
+                nn.BatchNorm1d(width),
+                nn.ReLU(),
+                nn.Dropout(dropout),
+            ]
+            length, previous = _valid_length(length, kernel, stride), width
+        self.body = nn.Sequential(*layers)
+        # The "linear layer" sees every time step of the window: a conv whose kernel is the
+        # window's feature length, sliding one hop (hop / total steps) per output frame.
+        self.head = nn.Conv1d(previous, out_dim, length, stride=hop_samples // total)
+
+    def frames(self, audio: torch.Tensor) -> torch.Tensor:
+        x = self.body(audio.unsqueeze(1))  # (B, 512, L)
+        return self.head(x).transpose(1, 2)  # (B, T, out_dim)
+
+
+class SincNet(FaceNet):
+    """Sinc band-pass layer (80 filters, 251 taps), 2 conv layers (60 channels, kernel 5), each
+    stage max-pooled by 4, then 2 linear layers (256 hidden units)."""
+
+    architecture = "sincnet"
+
+    def __init__(
+        self,
+        out_dim: int,
+        window_samples: int = WINDOW_SAMPLES,
+        hop_samples: int = HOP_SAMPLES,
+        lookahead_samples: int = PAPER_LOOKAHEAD_SAMPLES,
+        filters: int = 80,
+        taps: int = 251,
+        channels: int = 60,
+        hidden: int = 256,
+        dropout: float = 0.1,
+    ) -> None:
+        super().__init__(out_dim, window_samples, hop_samples, lookahead_samples)
+        self.args = dict(
+            out_dim=out_dim, window_samples=window_samples, hop_samples=hop_samples,
+            lookahead_samples=lookahead_samples, filters=filters, taps=taps, channels=channels,
+            hidden=hidden, dropout=dropout,
+        )  # fmt: skip
+        pool, kernel = 4, 5
+        if hop_samples % pool**3:
+            raise ValueError(f"total stride {pool**3} must divide the hop {hop_samples}")
+        self.sinc = SincConv(filters, taps)
+        self.body = nn.Sequential(
+            nn.MaxPool1d(pool), nn.BatchNorm1d(filters), nn.LeakyReLU(0.2),
+            nn.Conv1d(filters, channels, kernel), nn.MaxPool1d(pool), nn.BatchNorm1d(channels),
+            nn.LeakyReLU(0.2), nn.Dropout(dropout),
+            nn.Conv1d(channels, channels, kernel), nn.MaxPool1d(pool), nn.BatchNorm1d(channels),
+            nn.LeakyReLU(0.2), nn.Dropout(dropout),
+        )  # fmt: skip
+        length = (window_samples - taps + 1) // pool
+        length = (length - kernel + 1) // pool
+        length = (length - kernel + 1) // pool
+        self.head = nn.Sequential(
+            nn.Conv1d(channels, hidden, length, stride=hop_samples // pool**3),
+            nn.LeakyReLU(0.2),
+            nn.Dropout(dropout),
+            nn.Conv1d(hidden, out_dim, 1),
+        )
+
+    def frames(self, audio: torch.Tensor) -> torch.Tensor:
+        x = self.body(self.sinc(audio.unsqueeze(1)))  # (B, channels, L)
+        return self.head(x).transpose(1, 2)  # (B, T, out_dim)
+
+
+class LstmNet(FaceNet):
+    """The paper's baseline: log-Mel + Δ + ΔΔ, batch-normalised, 4 LSTM layers, linear."""
+
+    architecture = "lstm"
+
+    def __init__(
+        self,
+        out_dim: int,
+        window_samples: int = WINDOW_SAMPLES,
+        hop_samples: int = HOP_SAMPLES,
+        lookahead_samples: int = PAPER_LOOKAHEAD_SAMPLES,
+        bands: int = 40,
+        hidden: int = 128,
+        layers: int = 4,
+        dropout: float = 0.1,
+    ) -> None:
+        super().__init__(out_dim, window_samples, hop_samples, lookahead_samples)
+        self.args = dict(
+            out_dim=out_dim, window_samples=window_samples, hop_samples=hop_samples,
+            lookahead_samples=lookahead_samples, bands=bands, hidden=hidden, layers=layers,
+            dropout=dropout,
+        )  # fmt: skip
+        self.features = LogMelDeltas(bands)
+        self.norm = nn.BatchNorm1d(3 * bands)
+        self.lstm = nn.LSTM(3 * bands, hidden, num_layers=layers, dropout=dropout, batch_first=True)
+        self.drop = nn.Dropout(dropout)
+        self.head = nn.Linear(hidden, out_dim)
+
+    def forward(self, windows: torch.Tensor) -> torch.Tensor:
+        feats = self.norm(self.features(windows).transpose(1, 2)).transpose(1, 2)  # (B, F, 3M)
+        states, _ = self.lstm(feats)  # (B, F, hidden)
+        return self.head(self.drop(states[:, -1]))
+
+    def frames(self, audio: torch.Tensor) -> torch.Tensor:
+        windows = audio.unfold(1, self.window_samples, self.hop_samples)  # (B, T, W)
+        batch, count = windows.shape[:2]
+        out = self.forward(windows.reshape(batch * count, self.window_samples))
+        return out.view(batch, count, self.out_dim)
+
+
+NETWORKS: dict[str, type[FaceNet]] = {"cnn": ConvNet, "sincnet": SincNet, "lstm": LstmNet}
+
+
+def build_network(kind: str, **args: Any) -> FaceNet:
+    """A network by config name (``cnn``, ``sincnet``, ``lstm``) from constructor arguments,
+    e.g. the ``args`` a checkpoint stored; ValueError names an unknown kind."""
+    if kind not in NETWORKS:
+        raise ValueError(f"unknown architecture {kind!r} (known: {', '.join(NETWORKS)})")
+    return NETWORKS[kind](**args)

@@ -1,0 +1,62 @@
+using System.Collections.Generic;
+
+namespace TalkRig.Receiver
+{
+    /// <summary>
+    /// The hand-over between the receive thread and Unity's main thread: the receive thread
+    /// <see cref="Post"/>s every fresh frame, the main thread takes the latest one per avatar in
+    /// <c>Update</c>. Only the newest frame is kept: a late main thread skips frames instead of
+    /// building latency. All members lock; any thread.
+    /// </summary>
+    public sealed class FrameInbox
+    {
+        readonly object _lock = new object();
+        readonly Dictionary<string, FaceFrame> _latest = new Dictionary<string, FaceFrame>();
+        FaceFrame _newest;
+        TalkRigHello _hello;
+
+        /// <summary>Receive thread: store <paramref name="frame"/> as its avatar's latest.</summary>
+        public void Post(FaceFrame frame)
+        {
+            lock (_lock)
+            {
+                _latest[frame.Avatar] = frame;
+                _newest = frame;
+            }
+        }
+
+        /// <summary>Receive thread: remember the last announcement.</summary>
+        public void PostHello(TalkRigHello hello)
+        {
+            lock (_lock) _hello = hello;
+        }
+
+        /// <summary>
+        /// Main thread: the latest frame for <paramref name="avatar"/> not taken before (an empty
+        /// or null avatar means "any avatar": the newest frame of all). False when nothing new.
+        /// </summary>
+        public bool TryTake(string avatar, out FaceFrame frame)
+        {
+            lock (_lock)
+            {
+                if (string.IsNullOrEmpty(avatar))
+                {
+                    frame = _newest;
+                    _newest = null;
+                    if (frame != null) _latest.Remove(frame.Avatar);
+                    return frame != null;
+                }
+                if (!_latest.TryGetValue(avatar, out frame)) return false;
+                _latest.Remove(avatar);
+                if (ReferenceEquals(_newest, frame)) _newest = null;
+                return true;
+            }
+        }
+
+        /// <summary>The last /talkrig/hello, or null.</summary>
+        public TalkRigHello LastHello
+        {
+            get { lock (_lock) return _hello; }
+        }
+    }
+}

@@ -1,0 +1,138 @@
+using System;
+using System.Net;
+using System.Net.Sockets;
+using System.Threading;
+
+namespace TalkRig.Receiver
+{
+    /// <summary>
+    /// A UDP socket and its receive thread: datagram → <see cref="TalkRigDecoder"/> →
+    /// <see cref="SequenceGate"/> → <c>onFrame</c>. The callbacks run on the receive thread;
+    /// in Unity they post into a <see cref="FrameInbox"/> that <c>Update</c> drains. A malformed
+    /// datagram is counted (<see cref="ErrorCount"/>, <see cref="LastError"/>) and skipped.
+    /// Construct and <see cref="Dispose"/> on any one thread; Dispose joins the receive thread.
+    /// </summary>
+    public sealed class FrameReceiver : IDisposable
+    {
+        // The thread checks for shutdown between receives; 100 ms keeps Dispose (and Unity's
+        // domain reload) quick without spinning.
+        const int ReceiveTimeoutMs = 100;
+
+        readonly Socket _socket;
+        readonly Thread _thread;
+        readonly TalkRigDecoder _decoder;
+        readonly SequenceGate _gate = new SequenceGate();
+        readonly Action<FaceFrame> _onFrame;
+        readonly object _statsLock = new object();
+        volatile bool _running = true;
+        long _datagrams, _frames, _stale, _errors;
+        string _lastError;
+
+        /// <param name="port">UDP port to listen on (39541 by default in TalkRig; 0 = any free port).</param>
+        /// <param name="onFrame">each fresh, complete frame (receive thread).</param>
+        /// <param name="onHello">each /talkrig/hello (receive thread), may be null.</param>
+        /// <param name="address">interface to bind, <see cref="IPAddress.Any"/> when null.</param>
+        /// <param name="vmcAvatar">avatar id for frames built from VMC messages.</param>
+        public FrameReceiver(int port, Action<FaceFrame> onFrame, Action<TalkRigHello> onHello = null,
+            IPAddress address = null, string vmcAvatar = "default")
+        {
+            _onFrame = onFrame ?? throw new ArgumentNullException(nameof(onFrame));
+            _decoder = new TalkRigDecoder(vmcAvatar);
+            _decoder.FrameDecoded += OnDecoded;
+            if (onHello != null) _decoder.HelloReceived += onHello;
+            _socket = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+            try
+            {
+                _socket.ReceiveTimeout = ReceiveTimeoutMs;
+                // Mono turns SO_REUSEADDR on by default; a second receiver on the same port would
+                // then steal half the datagrams instead of failing clearly.
+                _socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, false);
+                _socket.Bind(new IPEndPoint(address ?? IPAddress.Any, port));
+            }
+            catch (SocketException)
+            {
+                _socket.Close();
+                throw;
+            }
+            Port = ((IPEndPoint)_socket.LocalEndPoint).Port;
+            _thread = new Thread(Run) { IsBackground = true, Name = "TalkRig receiver :" + Port };
+            _thread.Start();
+        }
+
+        /// <summary>The bound port (useful after binding port 0).</summary>
+        public int Port { get; }
+
+        public long DatagramCount { get { lock (_statsLock) return _datagrams; } }
+        public long FrameCount { get { lock (_statsLock) return _frames; } }
+        /// <summary>Frames dropped because a newer one of the same avatar had arrived.</summary>
+        public long StaleCount { get { lock (_statsLock) return _stale; } }
+        public long ErrorCount { get { lock (_statsLock) return _errors; } }
+        public string LastError { get { lock (_statsLock) return _lastError; } }
+
+        void Run()
+        {
+            var buffer = new byte[65536];
+            EndPoint from = new IPEndPoint(IPAddress.Any, 0);
+            while (_running)
+            {
+                int length;
+                try
+                {
+                    length = _socket.ReceiveFrom(buffer, ref from);
+                }
+                catch (SocketException e) when (e.SocketErrorCode == SocketError.TimedOut
+                                                || e.SocketErrorCode == SocketError.WouldBlock)
+                {
+                    continue;
+                }
+                catch (SocketException e) when (e.SocketErrorCode == SocketError.ConnectionReset)
+                {
+                    continue;  // Windows reports an ICMP "port unreachable" of an earlier send here
+                }
+                catch (Exception e) when (!_running && (e is SocketException || e is ObjectDisposedException))
+                {
+                    return;  // Dispose closed the socket under a blocking receive
+                }
+                lock (_statsLock) _datagrams++;
+                try
+                {
+                    _decoder.Decode(buffer, 0, length);
+                }
+                catch (TalkRigFormatException e)
+                {
+                    RecordError($"datagram from {from}: {e.Message}");
+                }
+            }
+        }
+
+        void OnDecoded(FaceFrame frame)
+        {
+            if (!_gate.Accept(frame.Avatar, frame.Sequence))
+            {
+                lock (_statsLock) _stale++;
+                return;
+            }
+            lock (_statsLock) _frames++;
+            _onFrame(frame);
+        }
+
+        void RecordError(string message)
+        {
+            lock (_statsLock)
+            {
+                _errors++;
+                _lastError = message;
+            }
+        }
+
+        /// <summary>Stop the thread (waits at most about one receive timeout) and close the socket.</summary>
+        public void Dispose()
+        {
+            if (!_running) return;
+            _running = false;
+            if (!_thread.Join(ReceiveTimeoutMs * 5)) _socket.Close();
+            _thread.Join(ReceiveTimeoutMs * 5);
+            _socket.Close();
+        }
+    }
+}
