@@ -335,8 +335,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         format="%(levelname)s %(name)s: %(message)s",
     )
     if args.command is None:
-        parser.print_help()
-        return 0
+        # No command: the desktop app. Qt lives only in talkrig.app, imported here and only here.
+        try:
+            from talkrig.app.main import main as app_main
+        except ImportError as exc:
+            parser.print_help()
+            print(f"\ntalkrig: the desktop app cannot start ({exc})", file=sys.stderr)
+            return 0
+        return app_main(["-v"] if args.verbose else [])
     try:
         return int(args.func(args))
     except UsageError as exc:

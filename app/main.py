@@ -1,0 +1,71 @@
+"""``talkrig`` without a subcommand: build the app's objects, open the window, run Qt.
+
+Everything is constructed here and passed in (no singletons): the settings store, the model
+registry, the device lister, the window. ``bridge/cli.py`` calls :func:`main` when no
+subcommand is given and PySide6 is importable.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from PySide6.QtWidgets import QApplication
+
+from talkrig.app.main_window import MainWindow
+from talkrig.app.settings import SettingsStore
+from talkrig.bridge.audio.devices import list_devices
+from talkrig.models.registry import Registry
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="talkrig", description="TalkRig desktop app")
+    parser.add_argument(
+        "--config-dir", type=Path,
+        help="folder for settings.json and profiles/ (default: the platform config folder)",
+    )  # fmt: skip
+    parser.add_argument("-v", "--verbose", action="store_true", help="log debug messages")
+    return parser
+
+
+def build_window(config_dir: Path | None = None, registry: Registry | None = None) -> MainWindow:
+    """The window with real devices and the default registry (a QApplication must exist)."""
+    return MainWindow(SettingsStore(config_dir), registry or Registry(), list_devices)
+
+
+def no_display_reason(env: dict[str, str], platform: str = sys.platform) -> str | None:
+    """Why Qt cannot open a window here, or None. Qt itself would abort the process."""
+    if not platform.startswith("linux") or env.get("QT_QPA_PLATFORM"):
+        return None
+    if env.get("DISPLAY") or env.get("WAYLAND_DISPLAY"):
+        return None
+    return (
+        "no display (neither DISPLAY nor WAYLAND_DISPLAY is set): start the desktop app in a "
+        "graphical session, or stream headless with `talkrig run --source mic --target ...`"
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Open the window and run until it is closed; returns the exit status."""
+    args, qt_args = build_parser().parse_known_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+    reason = no_display_reason(dict(os.environ))
+    if reason is not None:
+        print(f"talkrig: error: {reason}", file=sys.stderr)
+        return 2
+    app = QApplication.instance() or QApplication([sys.argv[0], *qt_args])
+    app.setApplicationName("TalkRig")
+    window = build_window(args.config_dir)
+    window.show()
+    return int(app.exec())
+
+
+if __name__ == "__main__":
+    sys.exit(main())

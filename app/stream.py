@@ -1,0 +1,220 @@
+"""One live stream as the app runs it: the user's choices → an :class:`Engine`, and back.
+
+No Qt here. The GUI thread calls everything in :class:`StreamSession`; the engine thread only
+calls the :class:`LatestFrame` listener and the source's :class:`LevelTap`, which keep the newest
+frame and the input peak for the display timer to pick up.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import cast
+
+import numpy as np
+
+from talkrig.app.settings import DEMO_DEVICE
+from talkrig.bridge.audio.base import AudioError, AudioSource
+from talkrig.bridge.audio.devices import list_devices
+from talkrig.bridge.audio.ring import SampleRing
+from talkrig.bridge.audio.sources import FileSource, demo_path, open_source
+from talkrig.bridge.engine import Engine, EngineOptions
+from talkrig.bridge.frame import FaceFrame
+from talkrig.bridge.post.profile import AvatarProfile
+from talkrig.bridge.senders.base import Sender
+from talkrig.bridge.senders.targets import TargetError, make_target
+from talkrig.models.errors import ModelError
+from talkrig.models.loader import Model, load_model
+from talkrig.models.registry import Registry
+
+STOP_TIMEOUT_S = 1.0  # closing the window must not wait longer for the engine thread
+_RECORDER_SCHEMES = ("csv:", "jsonl:")
+
+
+class StartError(RuntimeError):
+    """The stream could not start: the message names the source or model and the problem."""
+
+
+class LatestFrame:
+    """Engine listener keeping only the newest frame (engine thread writes, GUI thread takes)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._frame: FaceFrame | None = None
+        self._fresh = False
+
+    def __call__(self, frame: FaceFrame) -> None:
+        with self._lock:
+            self._frame = frame
+            self._fresh = True
+
+    def take(self) -> FaceFrame | None:
+        """The newest frame if it arrived since the last call, else None (GUI thread)."""
+        with self._lock:
+            if not self._fresh:
+                return None
+            self._fresh = False
+            return self._frame
+
+
+class LevelTap:
+    """Stands between a source and the engine's ring: forwards every block, keeps the peak.
+
+    ``write``/``write_wait`` run on the source's thread (maybe a PortAudio callback), so they
+    only take two scalar reductions (no array allocation); ``take_peak`` runs on the GUI thread.
+    A peak lost between the GUI's read and reset is one meter tick, not worth a lock.
+    """
+
+    def __init__(self, ring: SampleRing) -> None:
+        self._ring = ring
+        self.channels = ring.channels
+        self._peak = 0.0
+
+    def write(self, block: np.ndarray) -> None:
+        self._ring.write(block)
+        self._track(block)
+
+    def write_wait(self, block: np.ndarray, timeout: float) -> bool:
+        written = self._ring.write_wait(block, timeout)
+        if written:
+            self._track(block)
+        return written
+
+    def _track(self, block: np.ndarray) -> None:
+        if block.size:
+            peak = max(float(block.max()), -float(block.min()))
+            if peak > self._peak:
+                self._peak = peak
+
+    def take_peak(self) -> float:
+        """Largest absolute sample since the last call, in [0, 1] for a sane source."""
+        peak, self._peak = self._peak, 0.0
+        return peak
+
+
+class TappedSource(AudioSource):
+    """An AudioSource that hands ``inner`` a :class:`LevelTap` instead of the engine's ring."""
+
+    def __init__(self, inner: AudioSource) -> None:
+        self.inner = inner
+        self.name = inner.name
+        self.rate = inner.rate
+        self.channels = inner.channels
+        self.realtime = inner.realtime
+        self.tap: LevelTap | None = None
+
+    def start(self, ring: SampleRing) -> None:
+        self.tap = LevelTap(ring)
+        # The source only calls write / write_wait / channels, which the tap provides.
+        self.inner.start(cast(SampleRing, self.tap))
+
+    def stop(self) -> None:
+        self.inner.stop()
+
+    @property
+    def finished(self) -> bool:
+        return self.inner.finished
+
+    @property
+    def error(self) -> str | None:
+        return self.inner.error
+
+    def take_peak(self) -> float:
+        return self.tap.take_peak() if self.tap is not None else 0.0
+
+
+def open_input(device: str) -> AudioSource:
+    """``DEMO_DEVICE`` → the bundled demo voice looped in real time; else the input device of
+    that exact name (names are what settings keep; indices change). Raises AudioError."""
+    if device == DEMO_DEVICE:
+        return FileSource(demo_path(), realtime=True, loop=True)
+    for info in list_devices():
+        if info.name == device:
+            return open_source(str(info.index))
+    raise AudioError(f"input device {device!r} is not connected")
+
+
+def check_target(spec: str) -> None:
+    """Raise TargetError when ``spec`` cannot work. Network specs are opened and closed again;
+    a recorder is only checked for its folder, since opening one creates its file."""
+    text = spec.strip()
+    if text.lower().startswith(_RECORDER_SCHEMES):
+        folder = Path(text.partition(":")[2]).expanduser().parent
+        if not folder.is_dir():
+            raise TargetError(f"target {spec!r}: folder {str(folder)!r} does not exist")
+        return
+    make_target(text).close()
+
+
+class StreamSession:
+    """One run: source → model → targets, with live model swaps (GUI thread).
+
+    Attributes:
+        engine: the running engine.
+        source: the tapped source (``take_peak`` for the level meter).
+        latest: the listener holding the newest frame.
+        target_errors: one message per target that could not be opened (the others run).
+    """
+
+    def __init__(
+        self,
+        registry: Registry,
+        device: str,
+        model_name: str,
+        profile: AvatarProfile | None,
+        target_specs: Sequence[str],
+    ) -> None:
+        try:
+            model = load_model(model_name, registry=registry, threads=1)
+        except ModelError as exc:
+            raise StartError(f"model {model_name!r} cannot be loaded: {exc}") from exc
+        try:
+            self.source = TappedSource(open_input(device))
+        except AudioError as exc:
+            model.close()
+            raise StartError(f"audio input: {exc}") from exc
+        senders: list[Sender] = []
+        self.target_errors: list[str] = []
+        for spec in target_specs:
+            try:
+                senders.append(make_target(spec))
+            except TargetError as exc:
+                self.target_errors.append(str(exc))
+        self.registry = registry
+        self.latest = LatestFrame()
+        self._models = [model]  # every model opened; closed once the engine no longer runs it
+        self.engine = Engine(
+            self.source, model, senders, EngineOptions(profile=profile), listeners=[self.latest]
+        )
+        self.engine.start()
+
+    @property
+    def model(self) -> Model:
+        """The model the engine runs now (a swap takes effect on the next engine loop)."""
+        return self.engine.model
+
+    def swap_model(self, model_name: str) -> Model:
+        """Load ``model_name`` and hand it to the running engine; StartError when it fails."""
+        try:
+            model = load_model(model_name, registry=self.registry, threads=1)
+        except ModelError as exc:
+            raise StartError(f"model {model_name!r} cannot be loaded: {exc}") from exc
+        self._models.append(model)
+        self.engine.swap_model(model)
+        return model
+
+    def close_retired_models(self) -> None:
+        """Close models the engine has swapped away from (GUI timer; the engine swaps only at
+        the top of its loop, so a model it no longer reports is never mid-inference)."""
+        current = self.engine.model
+        pending = self._models[-1]
+        for model in [m for m in self._models if m is not current and m is not pending]:
+            model.close()
+            self._models.remove(model)
+
+    def stop(self) -> None:
+        """Stop the source and engine (bounded join), close targets and models; idempotent."""
+        self.engine.stop(STOP_TIMEOUT_S)
+        for model in self._models:
+            model.close()

@@ -1,0 +1,28 @@
+"""``LevelMeter``: the input peak in dBFS as a bar, so a user sees the microphone is alive."""
+
+from __future__ import annotations
+
+import math
+
+from PySide6.QtWidgets import QProgressBar, QWidget
+
+FLOOR_DB = -60.0  # quieter than this shows as an empty bar
+DECAY_DB = 1.5  # per display tick: the bar falls smoothly instead of flickering
+
+
+class LevelMeter(QProgressBar):
+    """Peak meter from ``FLOOR_DB`` to 0 dBFS (GUI thread)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setRange(0, int(-FLOOR_DB * 10))
+        self.setTextVisible(True)
+        self.setFormat("input: silent")
+        self.db = FLOOR_DB
+
+    def set_peak(self, peak: float) -> None:
+        """``peak``: largest absolute sample since the last tick, 1.0 = full scale."""
+        db = 20.0 * math.log10(peak) if peak > 0 else FLOOR_DB
+        self.db = max(FLOOR_DB, min(0.0, max(db, self.db - DECAY_DB)))
+        self.setValue(round((self.db - FLOOR_DB) * 10))
+        self.setFormat("input: silent" if self.db <= FLOOR_DB else f"input: {self.db:.0f} dBFS")

@@ -1,0 +1,156 @@
+"""``TargetsPanel``: the targets list (add, remove, enable) with each target's live state."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QHeaderView,
+    QLineEdit,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from talkrig.app.settings import TargetSetting
+from talkrig.app.stream import check_target
+from talkrig.bridge.senders.base import SenderState
+from talkrig.bridge.senders.targets import SPEC_HELP, TargetError
+
+_SPEC, _STATE = 0, 1
+IDLE = "not running"
+
+
+class TargetsPanel(QWidget):
+    """A two-column table (checkable spec, state) and an entry line to add a spec.
+
+    Signals (GUI thread):
+        changed: the list or an enabled flag changed (the window saves settings, and tells the
+            user that a running stream picks it up at the next start).
+        problem(str): a spec was refused; the message names it.
+    """
+
+    changed = Signal()
+    problem = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.table = QTableWidget(0, 2)
+        self.table.setHorizontalHeaderLabels(["target", "state"])
+        self.table.horizontalHeader().setSectionResizeMode(_SPEC, QHeaderView.ResizeMode.Stretch)
+        self.table.horizontalHeader().setSectionResizeMode(
+            _STATE, QHeaderView.ResizeMode.ResizeToContents
+        )
+        self.table.verticalHeader().setVisible(False)
+        self.entry = QLineEdit()
+        self.entry.setPlaceholderText("vmc://127.0.0.1:39539")
+        self.entry.setToolTip(SPEC_HELP)
+        self.add_button = QPushButton("Add")
+        self.remove_button = QPushButton("Remove")
+        row = QHBoxLayout()
+        row.addWidget(self.entry, 1)
+        row.addWidget(self.add_button)
+        row.addWidget(self.remove_button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.table)
+        layout.addLayout(row)
+        self.add_button.clicked.connect(self._add_entry)
+        self.entry.returnPressed.connect(self._add_entry)
+        self.remove_button.clicked.connect(self._remove_selected)
+        self.table.itemChanged.connect(self._item_changed)
+
+    def targets(self) -> tuple[TargetSetting, ...]:
+        """Every row, in order."""
+        out = []
+        for row in range(self.table.rowCount()):
+            item = self._item(row, _SPEC)
+            out.append(TargetSetting(item.text(), item.checkState() == Qt.CheckState.Checked))
+        return tuple(out)
+
+    def enabled_specs(self) -> list[str]:
+        return [t.spec for t in self.targets() if t.enabled]
+
+    def set_targets(self, targets: Iterable[TargetSetting]) -> None:
+        """Replace the rows (restoring settings: specs are checked when a stream starts)."""
+        self.table.blockSignals(True)
+        self.table.setRowCount(0)
+        for target in targets:
+            self._append(target)
+        self.table.blockSignals(False)
+
+    def add(self, spec: str) -> bool:
+        """Check ``spec`` and append it enabled; False (and ``problem``) when it cannot work."""
+        spec = spec.strip()
+        if not spec:
+            return False
+        if spec in (t.spec for t in self.targets()):
+            self.problem.emit(f"target {spec!r} is already in the list")
+            return False
+        try:
+            check_target(spec)
+        except TargetError as exc:
+            self.problem.emit(str(exc))
+            return False
+        self._append(TargetSetting(spec, True))
+        self.changed.emit()
+        return True
+
+    def state_text(self, row: int) -> str:
+        """What the state column of ``row`` says."""
+        return self._item(row, _STATE).text()
+
+    def show_states(self, states: Mapping[str, SenderState | str]) -> None:
+        """Per spec: a live SenderState, or a text such as an error at start; others idle."""
+        self.table.blockSignals(True)
+        for row in range(self.table.rowCount()):
+            spec = self._item(row, _SPEC).text()
+            state = states.get(spec, IDLE)
+            if isinstance(state, SenderState):
+                text = f"{state.frames_sent} frames sent"
+                if state.last_error:
+                    text += f"; {'recovered from' if state.ok else 'ERROR'}: {state.last_error}"
+            else:
+                text = state
+            self._item(row, _STATE).setText(text)
+        self.table.blockSignals(False)
+
+    def _item(self, row: int, column: int) -> QTableWidgetItem:
+        item = self.table.item(row, column)
+        if item is None:  # every row gets both items in _append
+            raise RuntimeError(f"targets table row {row} column {column} has no item")
+        return item
+
+    def _append(self, target: TargetSetting) -> None:
+        row = self.table.rowCount()
+        self.table.insertRow(row)
+        spec = QTableWidgetItem(target.spec)
+        spec.setFlags(
+            Qt.ItemFlag.ItemIsUserCheckable
+            | Qt.ItemFlag.ItemIsEnabled
+            | Qt.ItemFlag.ItemIsSelectable
+        )
+        spec.setCheckState(Qt.CheckState.Checked if target.enabled else Qt.CheckState.Unchecked)
+        state = QTableWidgetItem(IDLE)
+        state.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable)
+        self.table.setItem(row, _SPEC, spec)
+        self.table.setItem(row, _STATE, state)
+
+    def _add_entry(self) -> None:
+        if self.add(self.entry.text()):
+            self.entry.clear()
+
+    def _remove_selected(self) -> None:
+        rows = sorted({index.row() for index in self.table.selectedIndexes()}, reverse=True)
+        for row in rows:
+            self.table.removeRow(row)
+        if rows:
+            self.changed.emit()
+
+    def _item_changed(self, item: QTableWidgetItem) -> None:
+        if item.column() == _SPEC:
+            self.changed.emit()

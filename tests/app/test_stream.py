@@ -1,0 +1,121 @@
+"""A stream as the app runs it: real demo audio, real ONNX sessions, real UDP (no Qt)."""
+
+from __future__ import annotations
+
+import socket
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from talkrig.app.settings import DEMO_DEVICE
+from talkrig.app.stream import (
+    LatestFrame,
+    LevelTap,
+    StartError,
+    StreamSession,
+    check_target,
+)
+from talkrig.bridge.audio.ring import SampleRing
+from talkrig.bridge.frame import FaceFrame, FrameTimes
+from talkrig.bridge.senders.targets import TargetError
+from talkrig.models.contract import Representation
+from talkrig.models.errors import ModelError
+from talkrig.models.registry import DEFAULT_MODEL, SHIPPED_DIR, Registry
+from tests.app.conftest import drain
+
+
+def _frame(sequence: int) -> FaceFrame:
+    return FaceFrame(sequence, 0.0, 0.0, Representation.BLENDSHAPES, FrameTimes(0, 0, 0, 0))
+
+
+def _wait(condition: Callable[[], bool], timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "condition not met in time"
+        time.sleep(0.05)
+
+
+def test_latest_frame_gives_each_new_frame_once() -> None:
+    latest = LatestFrame()
+    assert latest.take() is None
+    latest(_frame(1))
+    latest(_frame(2))
+    taken = latest.take()
+    assert taken is not None and taken.sequence == 2
+    assert latest.take() is None
+
+
+def test_level_tap_forwards_blocks_and_keeps_the_peak() -> None:
+    ring = SampleRing(100, 1)
+    tap = LevelTap(ring)
+    tap.write(np.array([[0.1], [-0.6], [0.2]], np.float32))
+    assert tap.write_wait(np.array([[0.3]], np.float32), 0.1)
+    assert ring.read()[:, 0].tolist() == pytest.approx([0.1, -0.6, 0.2, 0.3])
+    assert tap.take_peak() == pytest.approx(0.6)
+    assert tap.take_peak() == 0.0
+
+
+def test_demo_stream_reaches_a_udp_receiver(udp_receiver: socket.socket) -> None:
+    port = udp_receiver.getsockname()[1]
+    session = StreamSession(
+        Registry(), DEMO_DEVICE, DEFAULT_MODEL, None, [f"vmc://127.0.0.1:{port}", "vmc://h:0"]
+    )
+    try:
+        assert len(session.target_errors) == 1 and "vmc://h:0" in session.target_errors[0]
+        got: list[bytes] = []
+
+        def received() -> bool:
+            got.extend(drain(udp_receiver))
+            return len(got) >= 3
+
+        _wait(received)
+        assert all(g.startswith(b"#bundle") for g in got)
+        _wait(lambda: session.source.take_peak() > 0.01)
+        frame = session.latest.take()
+        assert frame is not None and frame.blendshapes is not None
+    finally:
+        session.stop()
+    assert session.engine.finished.is_set()
+    with pytest.raises(ModelError, match="closed"):
+        session.model(np.zeros((1, session.model.card.window_samples), np.float32))
+
+
+def test_model_swap_closes_the_old_model_once_the_engine_moved_on() -> None:
+    session = StreamSession(Registry(), DEMO_DEVICE, DEFAULT_MODEL, None, [])
+    try:
+        old = session.model
+        new = session.swap_model("baseline-energy-landmarks2d")
+        _wait(lambda: session.model is new)
+        _wait(lambda: (f := session.latest.take()) is not None and f.landmarks is not None)
+        session.close_retired_models()
+        with pytest.raises(ModelError, match="closed"):
+            old(np.zeros((1, old.card.window_samples), np.float32))
+        assert session.engine.error is None
+    finally:
+        session.stop()
+
+
+def test_unknown_or_broken_model_is_one_start_error(tmp_path: Path) -> None:
+    (tmp_path / "broken.onnx").write_bytes(b"garbage")
+    registry = Registry([SHIPPED_DIR, tmp_path])
+    with pytest.raises(StartError, match=r"'broken'.*broken"):
+        StreamSession(registry, DEMO_DEVICE, "broken", None, [])
+    with pytest.raises(StartError, match="no-such-model"):
+        StreamSession(registry, DEMO_DEVICE, "no-such-model", None, [])
+
+
+def test_missing_device_is_one_start_error() -> None:
+    with pytest.raises(StartError, match=r"audio input.*'No Such Microphone'"):
+        StreamSession(Registry(), "No Such Microphone", DEFAULT_MODEL, None, [])
+
+
+def test_check_target(tmp_path: Path) -> None:
+    check_target("vmc://127.0.0.1:39539")
+    check_target(f"csv:{tmp_path / 'take.csv'}")
+    assert not (tmp_path / "take.csv").exists()  # checking a recorder creates no file
+    for bad in ("vmc://127.0.0.1:99999", "nope://x", f"csv:{tmp_path / 'missing' / 't.csv'}"):
+        with pytest.raises(TargetError):
+            check_target(bad)
