@@ -1,8 +1,8 @@
-"""``talkrig``: the headless command line (the desktop app arrives with the app issue).
+"""``talkrig``: the command line. With no command it opens the desktop app (``talkrig.app``).
 
-Subcommands: ``run``, ``devices``, ``models``, ``infer``, ``bench``. Every error a user can cause
-(bad target, missing file, unknown device or model) ends in one ``talkrig: error: ...`` line and
-exit status 2, never a traceback.
+Subcommands: ``run``, ``serve``, ``devices``, ``models``, ``infer``, ``bench``. Every error a
+user can cause (bad target, missing file, unknown device or model) ends in one
+``talkrig: error: ...`` line and exit status 2, never a traceback.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import signal
 import sys
 import threading
@@ -24,11 +25,14 @@ from talkrig.bridge.audio.sources import AudioError, open_source
 from talkrig.bridge.engine import Engine, EngineOptions
 from talkrig.bridge.post.chain import PostConfig
 from talkrig.bridge.post.profile import AvatarProfile, ProfileError, load_profile
+from talkrig.bridge.remote import RemoteEngine
 from talkrig.bridge.senders.targets import TargetError, make_target
+from talkrig.bridge.server import ServerError
 from talkrig.models.loader import Model, ModelError, load_model
 from talkrig.models.registry import DEFAULT_MODEL
 
-USER_ERRORS = (AudioError, ModelError, TargetError, ProfileError, FileNotFoundError)
+USER_ERRORS = (AudioError, ModelError, TargetError, ProfileError, ServerError, FileNotFoundError)
+TOKEN_ENV = "TALKRIG_TOKEN"  # a token in the environment stays out of `ps` listings
 
 
 class UsageError(ValueError):
@@ -83,12 +87,15 @@ def _load(args: argparse.Namespace) -> Model:
 
 
 # -- run ------------------------------------------------------------------------------------------
-def _status_line(engine: Engine) -> str:
+def _status_line(engine: Engine | RemoteEngine) -> str:
     m = engine.metrics.snapshot()
     targets = " ".join(
         f"[{s.spec} {'ok' if st.ok else 'ERR'} {st.frames_sent}]"
         for s, st in ((s, s.state()) for s in engine.senders)
     )
+    if isinstance(engine, RemoteEngine):
+        st = engine.state()
+        targets = f"[{st.url} {st.status} reconnects={st.reconnects}] {targets}"
     return (
         f"t={m.stream_s:7.1f}s frames={m.frames} skipped={m.skipped} fps={m.fps:5.2f} "
         f"proc p99={m.processing_ms['p99']:.2f}ms delay={m.mouth_to_avatar_ms:.0f}ms {targets}"
@@ -102,7 +109,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         raise UsageError("give at least one --target (e.g. vmc://127.0.0.1:39539)")
     post = _post_config(args)
     profile = _profile(args)
-    model = _load(args)
+    model = None if args.server else _load(args)
     senders = []
     try:
         source = open_source(args.source, fast=args.fast, loop=args.loop)
@@ -112,15 +119,20 @@ def cmd_run(args: argparse.Namespace) -> int:
     except BaseException:
         for s in senders:
             s.close()
-        model.close()
+        if model is not None:
+            model.close()
         raise
     options = EngineOptions(post=post, profile=profile, avatar=args.avatar,
                             duration_s=args.duration)  # fmt: skip
-    engine = Engine(source, model, senders, options)
-    print(
-        f"talkrig: {source.name} → {model.card.name} ({model.provider}) → {', '.join(args.target)}",
-        file=sys.stderr,
-    )
+    engine: Engine | RemoteEngine
+    if model is None:
+        token = args.token or os.environ.get(TOKEN_ENV)
+        engine = RemoteEngine(source, args.server, senders, options, token=token)
+        where = args.server
+    else:
+        engine = Engine(source, model, senders, options)
+        where = f"{model.card.name} ({model.provider})"
+    print(f"talkrig: {source.name} → {where} → {', '.join(args.target)}", file=sys.stderr)
     interrupted = threading.Event()
     previous = signal.signal(signal.SIGINT, lambda *_: interrupted.set())
     # A file played as fast as possible for a set duration gets a progress bar; a live stream
@@ -138,7 +150,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     finally:
         signal.signal(signal.SIGINT, previous)
         engine.stop()
-        model.close()
+        if model is not None:
+            model.close()
         if bar is not None:
             bar.update(round(engine.metrics.snapshot().stream_s) - bar.n)
             bar.close()
@@ -153,18 +166,58 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _report(engine: Engine, args: argparse.Namespace) -> dict[str, Any]:
-    card = engine.model.card
+def _report(engine: Engine | RemoteEngine, args: argparse.Namespace) -> dict[str, Any]:
+    if isinstance(engine, RemoteEngine):
+        hello = engine.hello or {"model": {"name": None, "representation": None}}
+        model = {
+            "model": hello["model"]["name"],
+            "representation": hello["model"]["representation"],
+            "provider": f"remote {engine.url}",
+            "remote": vars(engine.state()),
+        }
+    else:
+        card = engine.model.card
+        model = {
+            "model": card.name,
+            "representation": card.representation.value,
+            "provider": engine.model.provider,
+        }
     return {
         "source": engine.source.name,
-        "model": card.name,
-        "representation": card.representation.value,
-        "provider": engine.model.provider,
+        **model,
         "metrics": engine.metrics.snapshot().to_dict(),
         "targets": [vars(s.state()) for s in engine.senders],
         "error": engine.error,
         "finished_at": time.time(),
     }
+
+
+# -- serve ----------------------------------------------------------------------------------------
+def cmd_serve(args: argparse.Namespace) -> int:
+    from talkrig.bridge.server import ServerConfig, StreamServer
+
+    config = ServerConfig(
+        host=args.host, port=args.port, token=args.token or os.environ.get(TOKEN_ENV),
+        max_connections=args.max_connections, max_speed=args.max_speed, post=_post_config(args),
+    )  # fmt: skip
+    with _load(args) as model:
+        server = StreamServer(model, config)  # ServerError: beyond loopback without a token
+        server.start()
+        print(
+            f"talkrig: serving {model.card.name} ({model.provider}) on "
+            f"ws://{config.host}:{server.port} (Ctrl+C stops)",
+            file=sys.stderr,
+        )
+        interrupted = threading.Event()
+        previous = signal.signal(signal.SIGINT, lambda *_: interrupted.set())
+        try:
+            while not interrupted.wait(1.0):
+                if not args.quiet:
+                    print(f"talkrig: {server.active_connections} streams", file=sys.stderr)
+        finally:
+            signal.signal(signal.SIGINT, previous)
+            server.stop()
+    return 0
 
 
 # -- devices / models -----------------------------------------------------------------------------
@@ -285,15 +338,37 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--target", action="append", default=[], metavar="SPEC",
         help="unity://HOST:PORT, vmc://HOST:PORT, livelink://HOST:PORT?subject=NAME, "
-        "ifacialmocap:// (listen) or ifacialmocap://HOST, csv:PATH, jsonl:PATH (repeatable)",
+        "ifacialmocap:// (listen) or ifacialmocap://HOST, vtubestudio://HOST:PORT, csv:PATH, "
+        "jsonl:PATH (repeatable)",
     )  # fmt: skip
     run.add_argument("--avatar", default="default", help="avatar id sent to Unity receivers")
+    run.add_argument(
+        "--server", metavar="URL",
+        help="infer on a `talkrig serve` server (ws://HOST:PORT) instead of locally",
+    )  # fmt: skip
+    run.add_argument("--token", help=f"token for --server (or set {TOKEN_ENV})")
     run.add_argument("--duration", type=float, help="stop after this many seconds of audio")
     run.add_argument("--report", help="write a JSON report of the run here")
     run.add_argument("-q", "--quiet", action="store_true", help="no status lines")
     _add_model_options(run)
     _add_post_options(run)
     run.set_defaults(func=cmd_run)
+
+    serve = sub.add_parser("serve", help="serve the model to stream clients over WebSocket")
+    serve.add_argument("--host", default="127.0.0.1", help="address to bind (default loopback)")
+    serve.add_argument("--port", type=int, default=8765, help="TCP port (default 8765)")
+    serve.add_argument(
+        "--token", help=f"clients must send this token (required off loopback; or {TOKEN_ENV})"
+    )
+    serve.add_argument("--max-connections", type=int, default=64, help="concurrent streams")
+    serve.add_argument(
+        "--max-speed", type=float, default=4.0, metavar="X",
+        help="audio accepted per connection, in times real time (0 = no limit)",
+    )  # fmt: skip
+    serve.add_argument("-q", "--quiet", action="store_true", help="no status lines")
+    _add_model_options(serve)
+    _add_post_options(serve)
+    serve.set_defaults(func=cmd_serve)
 
     devices = sub.add_parser("devices", help="list audio input devices")
     devices.add_argument("--json", action="store_true")

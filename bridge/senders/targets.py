@@ -13,7 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import SplitResult, parse_qsl, urlsplit
 
-from talkrig.bridge.senders import ifacialmocap, livelink, unity_osc, vmc
+from talkrig.bridge.senders import ifacialmocap, livelink, unity_osc, vmc, vtubestudio
 from talkrig.bridge.senders.base import Sender
 from talkrig.bridge.senders.recorders import CsvRecorder, JsonlRecorder
 
@@ -23,6 +23,7 @@ vmc://[host][:port][?names=pascal|camel]   VMC Marionette: VSeeFace, VNyan, Waru
 livelink://[host][:port][?subject=NAME&device=ID]   Unreal Live Link Face (port 11111)
 ifacialmocap://[?listen=PORT&reply_port=PORT]       act as the iPhone app: answer triggers (49983)
 ifacialmocap://host[:port][?version=v1|v2]          push iFacialMocap frames to a host (49983)
+vtubestudio://[host][:port][?custom=1&discover=1&token_file=PATH]  VTube Studio API (8001)
 csv:PATH   jsonl:PATH                                record every frame (never overwrites)
 host defaults to 127.0.0.1."""
 
@@ -144,5 +145,6 @@ _NETWORK: dict[str, Callable[[str, SplitResult, str], Sender]] = {
     "vmc": _vmc,
     "livelink": _livelink,
     "ifacialmocap": _ifacialmocap,
+    "vtubestudio": vtubestudio.from_url,
 }
 _RECORDERS: dict[str, Callable[[str, Path], Sender]] = {"csv": CsvRecorder, "jsonl": JsonlRecorder}

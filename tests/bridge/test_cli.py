@@ -161,3 +161,28 @@ def test_models_lists_every_shipped_model_as_json(capsys: pytest.CaptureFixture[
     names = {r["name"] for r in rows}
     assert DEFAULT_MODEL in names
     assert {"baseline-energy-landmarks2d", "baseline-energy-landmarks3d"} <= names
+
+
+def test_serve_beyond_loopback_without_a_token_is_one_clear_error(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["serve", "--host", "0.0.0.0", "--port", "0"]) == 2
+    one_error(capsys, "token")
+
+
+def test_run_through_a_server_delivers_frames_to_local_targets(tmp_path: Path) -> None:
+    from talkrig.bridge.server import ServerConfig, StreamServer
+    from talkrig.models.loader import load_model
+
+    rec = tmp_path / "remote.jsonl"
+    with (
+        load_model(DEFAULT_MODEL, providers="cpu") as model,
+        StreamServer(model, ServerConfig(port=0)) as server,
+    ):
+        code = main(["run", "--source", "demo", "--server", f"ws://127.0.0.1:{server.port}",
+                     "--duration", "1.5", "--target", f"jsonl:{rec}", "--quiet"])  # fmt: skip
+    assert code == 0
+    rows = [json.loads(line) for line in rec.read_text().splitlines()]
+    assert len(rows) >= 25
+    seq = [r["sequence"] for r in rows]
+    assert seq == sorted(seq)

@@ -1,0 +1,348 @@
+"""``talkrig run --server ws://HOST:PORT``: capture locally, infer on a stream server.
+
+:class:`RemoteEngine` has the controls of :class:`~talkrig.bridge.engine.Engine` (start, stop,
+wait, metrics, error, senders) so the CLI and the app drive either one. Threads:
+
+- the audio source's thread only copies into a SampleRing (as in the local engine);
+- the client thread (``talkrig-remote``) runs an asyncio loop: it drains the ring, resamples to
+  16 kHz, sends s16le chunks of 1,024 bytes, and turns the server's frames into FaceFrames that
+  it hands to the senders (which never block) and listeners;
+- any other thread calls start/stop and reads ``metrics`` and :meth:`RemoteEngine.state`.
+
+When the server goes away the client reconnects with exponential backoff; audio captured while
+disconnected is dropped (a live face must not replay the past), and sequence numbers and stream
+time keep increasing across reconnects, so receivers that drop stale frames keep working.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+import time
+from collections import deque
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus, InvalidURI
+
+from talkrig.bridge.audio.resample import StreamResampler
+from talkrig.bridge.audio.ring import SampleRing
+from talkrig.bridge.audio.sources import AudioSource
+from talkrig.bridge.engine import RING_SECONDS, EngineOptions, FrameListener
+from talkrig.bridge.frame import FaceFrame, FrameTimes
+from talkrig.bridge.metrics import Metrics
+from talkrig.bridge.senders.base import Sender
+from talkrig.bridge.stream_protocol import (
+    StreamProtocolError,
+    WireFrame,
+    decode_frame,
+    encode_pcm,
+    parse_hello,
+)
+from talkrig.models.contract import PAPER_CHUNK_BYTES, Representation
+
+log = logging.getLogger(__name__)
+
+POLL_S = 0.05  # the client wakes at least this often to notice stop()
+OPEN_TIMEOUT_S = 5.0
+BACKOFF_MIN_S = 0.25
+BACKOFF_MAX_S = 8.0
+DRAIN_TIMEOUT_S = 5.0  # at the end of a file, wait this long for the last frames
+FATAL_CLOSE_CODES = frozenset({1003, 1008, 1009})  # the server says this client is at fault
+
+
+class RemoteError(RuntimeError):
+    """The server refused this client for good (bad token, protocol mismatch, policy)."""
+
+
+@dataclass(frozen=True)
+class RemoteState:
+    """What the client is doing, for the status line and the GUI.
+
+    ``status`` is ``"connecting"``, ``"connected"``, ``"reconnecting"`` or ``"stopped"``.
+    """
+
+    url: str
+    status: str
+    reconnects: int
+    last_error: str | None
+    model: str | None
+
+
+class RemoteEngine:
+    """One audio source streamed to a TalkRig server; the frames go to local senders.
+
+    Args:
+        source: not started yet; the engine starts and stops it.
+        url: ``ws://host:port`` (or ``wss://``) of ``talkrig serve``.
+        senders: closed on :meth:`stop`.
+        options: ``profile``, ``avatar`` and ``duration_s`` apply here; the post chain runs on
+            the server.
+        token: sent as ``Authorization: Bearer``.
+    """
+
+    def __init__(
+        self,
+        source: AudioSource,
+        url: str,
+        senders: Sequence[Sender],
+        options: EngineOptions | None = None,
+        listeners: Sequence[FrameListener] = (),
+        token: str | None = None,
+    ) -> None:
+        self.source = source
+        self.url = url
+        self.senders = list(senders)
+        self.options = options or EngineOptions()
+        self.listeners = list(listeners)
+        self._headers = {"Authorization": f"Bearer {token}"} if token else {}
+        self.metrics = Metrics()
+        self.error: str | None = None
+        self.finished = threading.Event()
+        self.hello: dict[str, Any] | None = None
+        self._stop = threading.Event()
+        self._lock = threading.Lock()
+        self._status = "stopped"
+        self._reconnects = 0
+        self._last_error: str | None = None
+        self._thread: threading.Thread | None = None
+        # Across reconnects: frames and stream seconds of earlier sessions.
+        self._sequence_base = 0
+        self._stream_base = 0.0
+
+    # -- control (any thread) -------------------------------------------------------------------
+    def start(self) -> None:
+        self._ring = SampleRing(
+            max(int(self.source.rate * RING_SECONDS), 8192), self.source.channels
+        )
+        self.source.start(self._ring)
+        self._thread = threading.Thread(target=self._run, name="talkrig-remote", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 2.0) -> None:
+        """Stop the source and the client thread, close the senders (idempotent)."""
+        self._stop.set()
+        self.source.stop()
+        if self._thread is not None:
+            self._thread.join(timeout)
+        for sender in self.senders:
+            sender.close()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        return self.finished.wait(timeout)
+
+    def state(self) -> RemoteState:
+        with self._lock:
+            model = self.hello["model"]["name"] if self.hello else None
+            return RemoteState(self.url, self._status, self._reconnects, self._last_error, model)
+
+    def __enter__(self) -> RemoteEngine:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # -- the client loop (client thread) --------------------------------------------------------
+    def _set(self, status: str, error: str | None = None) -> None:
+        with self._lock:
+            self._status = status
+            if error is not None:
+                self._last_error = error
+            if status == "reconnecting":
+                self._reconnects += 1
+
+    def _run(self) -> None:
+        try:
+            asyncio.run(self._main())
+        except RemoteError as exc:
+            self.error = str(exc)
+        except Exception as exc:  # reported, never silently lost
+            log.exception("remote client stopped by an error")
+            self.error = f"{type(exc).__name__}: {exc}"
+        finally:
+            self._set("stopped")
+            self.finished.set()
+
+    async def _main(self) -> None:
+        backoff = BACKOFF_MIN_S
+        while not self._stop.is_set():
+            self._set("connecting")
+            try:
+                async with connect(
+                    self.url, open_timeout=OPEN_TIMEOUT_S, additional_headers=self._headers,
+                    max_size=2**20, compression=None,
+                ) as ws:  # fmt: skip
+                    raw = await asyncio.wait_for(ws.recv(), OPEN_TIMEOUT_S)
+                    hello = parse_hello(raw)
+                    with self._lock:
+                        self.hello = hello
+                    self._set("connected")
+                    backoff = BACKOFF_MIN_S
+                    if await self._session(ws, hello):
+                        return
+            except InvalidStatus as exc:
+                code = exc.response.status_code
+                if code in (401, 403):
+                    raise RemoteError(f"{self.url}: the server refused the token ({code})") from exc
+                self._set("reconnecting", f"{self.url}: HTTP {code}")
+            except InvalidURI as exc:
+                raise RemoteError(f"{self.url}: not a ws:// address ({exc})") from exc
+            except StreamProtocolError as exc:
+                raise RemoteError(f"{self.url}: {exc}") from exc
+            except ConnectionClosed as exc:
+                if exc.rcvd is not None and exc.rcvd.code in FATAL_CLOSE_CODES:
+                    raise RemoteError(
+                        f"{self.url}: server closed the stream: {exc.rcvd.reason}"
+                    ) from exc
+                self._set("reconnecting", f"{self.url}: connection lost ({exc})")
+            except (OSError, TimeoutError, InvalidHandshake) as exc:
+                self._set("reconnecting", f"{self.url}: {type(exc).__name__}: {exc}")
+            if self.source.error:
+                raise RemoteError(self.source.error)
+            await self._pause(backoff)
+            backoff = min(2 * backoff, BACKOFF_MAX_S)
+
+    async def _pause(self, seconds: float) -> None:
+        """Back off, dropping audio captured meanwhile; stop() cuts it short."""
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline and not self._stop.is_set():
+            await asyncio.sleep(POLL_S)
+            self._ring.read()
+
+    async def _session(self, ws: ClientConnection, hello: dict[str, Any]) -> bool:
+        """Stream until stop, the end of the source, or the duration; True when finished.
+
+        Raises what ended the connection otherwise (the caller reconnects).
+        """
+        session = _Session(self, hello)
+        receiver = asyncio.create_task(session.receive(ws))
+        sender = asyncio.create_task(session.send(ws))
+        done, _ = await asyncio.wait({receiver, sender}, return_when=asyncio.FIRST_COMPLETED)
+        ended = sender in done and sender.exception() is None
+        if ended and sender.result() and not receiver.done():
+            try:
+                await asyncio.wait_for(session.all_received.wait(), DRAIN_TIMEOUT_S)
+            except TimeoutError:
+                log.warning("%s: the last frames did not come back", self.url)
+        for task in (receiver, sender):
+            task.cancel()
+        await asyncio.gather(receiver, sender, return_exceptions=True)
+        self._sequence_base = session.next_sequence
+        self._stream_base += session.samples_sent / session.rate
+        for task in (sender, receiver):
+            error = None if task.cancelled() else task.exception()
+            if error is not None:
+                raise error
+        return ended
+
+
+class _Session:
+    """One connection's bookkeeping (client thread)."""
+
+    def __init__(self, owner: RemoteEngine, hello: dict[str, Any]) -> None:
+        model = hello["model"]
+        self.owner = owner
+        self.rate = int(model["sample_rate"])
+        self.hop = int(model["hop_samples"])
+        self.window = int(model["window_samples"])
+        self.lookahead_ms = 1000.0 * int(model["lookahead_samples"]) / self.rate
+        self.shape = tuple(int(n) for n in model["output_shape"])
+        self.representation = Representation(model["representation"])
+        self.blend = self.representation is Representation.BLENDSHAPES
+        self.resampler = StreamResampler(owner.source.rate, owner.source.channels, self.rate)
+        self.samples_sent = 0
+        self.next_sequence = owner._sequence_base
+        self.frames = 0
+        self.all_received = asyncio.Event()
+        # (end sample, perf_counter, wall time) of each block read: the capture time of a window
+        self._arrivals: deque[tuple[int, float, float]] = deque()
+        owner.metrics.lookahead_ms = self.lookahead_ms
+
+    async def send(self, ws: ClientConnection) -> bool:
+        """Send audio until stop (False) or the end of the source or duration (True)."""
+        owner = self.owner
+        pending = b""
+        while not owner._stop.is_set():
+            got = await asyncio.to_thread(owner._ring.wait, POLL_S)
+            ending = not got and owner.source.finished
+            if owner.source.error:
+                raise RemoteError(owner.source.error)
+            audio = self.resampler(owner._ring.read())
+            if ending:
+                audio = np.concatenate([audio, self.resampler.flush()])
+            if len(audio):
+                self.samples_sent += len(audio)
+                self._arrivals.append((self.samples_sent, time.perf_counter(), time.time()))
+                pending += encode_pcm(audio)
+            finishing = ending or self._duration_reached()
+            # Whole 1,024-byte chunks as the paper sends them; the rest at the very end.
+            whole = len(pending) if finishing else len(pending) - len(pending) % PAPER_CHUNK_BYTES
+            for start in range(0, whole, PAPER_CHUNK_BYTES):
+                await ws.send(pending[start : start + PAPER_CHUNK_BYTES])
+            pending = pending[whole:]
+            if finishing:
+                if self.frames >= self._expected():
+                    self.all_received.set()
+                return True
+        return False
+
+    def _expected(self) -> int:
+        n = self.samples_sent
+        return 0 if n < self.window else 1 + (n - self.window) // self.hop
+
+    def _duration_reached(self) -> bool:
+        duration = self.owner.options.duration_s
+        return duration is not None and (
+            self.owner._stream_base + self.samples_sent / self.rate >= duration
+        )
+
+    async def receive(self, ws: ClientConnection) -> None:
+        async for message in ws:
+            self.deliver(decode_frame(message, self.shape))
+            self.frames += 1
+            if self.frames >= self._expected() and (
+                self.owner.source.finished or self._duration_reached()
+            ):
+                self.all_received.set()
+
+    def deliver(self, wire: WireFrame) -> None:
+        owner = self.owner
+        now = time.perf_counter()
+        end_sample = wire.sequence * self.hop + self.window
+        available, wall = now, time.time()
+        while self._arrivals and self._arrivals[0][0] < end_sample:
+            self._arrivals.popleft()
+        if self._arrivals:
+            _, available, wall = self._arrivals[0]
+        values, avatar_values = wire.values, ()
+        profile = owner.options.profile
+        if self.blend and profile is not None:
+            values, avatar_values = profile.apply(values)
+        sequence = owner._sequence_base + wire.sequence
+        skipped = max(0, sequence - self.next_sequence)
+        self.next_sequence = sequence + 1
+        stream_time = owner._stream_base + wire.stream_time
+        frame = FaceFrame(
+            sequence=sequence,
+            capture_time=wall,
+            stream_time=stream_time,
+            representation=self.representation,
+            times=FrameTimes(available, now, now, now),
+            blendshapes=values if self.blend else None,
+            landmarks=None if self.blend else values,
+            avatar_values=avatar_values,
+            avatar=owner.options.avatar,
+            voiced=wire.voiced,
+        )
+        for sender in owner.senders:
+            sender.send(frame)
+        sent = time.perf_counter()
+        server_ms = 1000.0 * (wire.sent - wire.received)
+        owner.metrics.record(server_ms, 1000.0 * (sent - available), sent, skipped, stream_time)
+        for listener in owner.listeners:
+            listener(frame)

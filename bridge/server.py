@@ -1,0 +1,308 @@
+"""``talkrig serve``: the paper's WebSocket stream, one shared model for many performers.
+
+Threads: :meth:`StreamServer.start` / :meth:`StreamServer.stop` are called by the owner (CLI,
+tests); the server runs an asyncio loop on its own thread (``talkrig-server``), where every
+connection has its own framer and post chain; model calls run on one inference thread
+(``talkrig-infer``). Windows that fall due while a model call is running are batched into the
+next call, across connections, so N streams cost far less than N model calls per hop.
+
+A connection handler reads one message, waits for its frames and sends them before it reads the
+next: a client that sends faster than the server infers is slowed by TCP back-pressure instead
+of growing a queue. Wire format: :mod:`talkrig.bridge.stream_protocol`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hmac
+import ipaddress
+import logging
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from http import HTTPStatus
+from urllib.parse import parse_qs, urlsplit
+
+import numpy as np
+from websockets.asyncio.server import Server, ServerConnection, serve
+from websockets.exceptions import ConnectionClosed
+from websockets.http11 import Request, Response
+
+from talkrig.bridge.audio.framer import Framer
+from talkrig.bridge.post.chain import PostChain, PostConfig, frame_audio_slice
+from talkrig.bridge.stream_protocol import StreamProtocolError, decode_pcm, encode_frame, hello
+from talkrig.models.loader import Model, ModelError
+
+log = logging.getLogger(__name__)
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8765
+CLOSE_UNSUPPORTED = 1003  # not s16le PCM (text, odd length)
+CLOSE_POLICY = 1008  # rate limit, too many connections
+CLOSE_INTERNAL = 1011  # the model failed
+CLOSE_TRY_LATER = 1013
+START_TIMEOUT_S = 10.0
+
+
+class ServerError(RuntimeError):
+    """The server cannot start as asked (unsafe bind, port in use); the text says why."""
+
+
+@dataclass
+class ServerConfig:
+    """Limits and defaults of ``talkrig serve``.
+
+    ``max_speed`` is audio seconds accepted per wall second per connection (a token bucket of
+    ``burst_s`` seconds); 0 disables it, e.g. to replay a recording at accelerated pace.
+    """
+
+    host: str = DEFAULT_HOST
+    port: int = DEFAULT_PORT
+    token: str | None = None
+    max_connections: int = 64
+    max_message_bytes: int = 32_000  # 1 s of audio
+    max_speed: float = 4.0
+    burst_s: float = 2.0
+    max_batch: int = 64
+    post: PostConfig = field(default_factory=PostConfig)
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+class _Batcher:
+    """Collects due windows from all connections; one model call per batch (loop thread)."""
+
+    def __init__(self, model: Model, max_batch: int) -> None:
+        self._model = model
+        self._max = max_batch
+        self._pending: list[tuple[np.ndarray, asyncio.Future[np.ndarray]]] = []
+        self._wake = asyncio.Event()
+        self._executor = ThreadPoolExecutor(1, thread_name_prefix="talkrig-infer")
+
+    def submit(self, window: np.ndarray) -> asyncio.Future[np.ndarray]:
+        future: asyncio.Future[np.ndarray] = asyncio.get_running_loop().create_future()
+        self._pending.append((window, future))
+        self._wake.set()
+        return future
+
+    async def run(self) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            await self._wake.wait()
+            self._wake.clear()
+            while self._pending:
+                batch, self._pending = self._pending[: self._max], self._pending[self._max :]
+                windows = np.stack([w for w, _ in batch])  # (B, window_samples)
+                try:
+                    out = await loop.run_in_executor(self._executor, self._model, windows)
+                except ModelError as exc:
+                    for _, future in batch:
+                        if not future.done():
+                            future.set_exception(exc)
+                    continue
+                for (_, future), values in zip(batch, out, strict=True):
+                    if not future.done():  # its connection may have gone meanwhile
+                        future.set_result(values)
+
+    def close(self) -> None:
+        self._executor.shutdown(wait=True)
+
+
+class _Budget:
+    """Token bucket of audio seconds for one connection."""
+
+    def __init__(self, speed: float, burst_s: float) -> None:
+        self.speed = speed
+        self.burst = burst_s
+        self.allowance = burst_s
+        self.last = time.monotonic()
+
+    def take(self, seconds: float) -> bool:
+        if self.speed <= 0:
+            return True
+        now = time.monotonic()
+        self.allowance = min(self.burst, self.allowance + (now - self.last) * self.speed)
+        self.last = now
+        self.allowance -= seconds
+        return self.allowance >= 0
+
+
+class StreamServer:
+    """Serves one loaded model to many WebSocket clients.
+
+    Args:
+        model: shared by all connections; the owner closes it after :meth:`stop`.
+        config: address, token, limits, post chain.
+
+    Raises:
+        ServerError: bound beyond loopback without a token.
+    """
+
+    def __init__(self, model: Model, config: ServerConfig | None = None) -> None:
+        self.model = model
+        self.config = config or ServerConfig()
+        if not is_loopback(self.config.host) and not self.config.token:
+            raise ServerError(
+                f"refusing to listen on {self.config.host} without a token: anyone on the "
+                "network could use this machine (give --token, or bind 127.0.0.1)"
+            )
+        card = model.card
+        self._hello = hello(card, self.limits())
+        self._slice = frame_audio_slice(card)
+        self._hop_s = card.hop_samples / card.sample_rate
+        self._end_offset = (card.window_samples - card.lookahead_samples) / card.sample_rate
+        self._active = 0
+        self._thread: threading.Thread | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._stopping: asyncio.Event | None = None
+        self._ready = threading.Event()
+        self._error: str | None = None
+        self.port = self.config.port
+
+    def limits(self) -> dict[str, float | int]:
+        c = self.config
+        return {
+            "max_message_bytes": c.max_message_bytes,
+            "max_connections": c.max_connections,
+            "max_speed": c.max_speed,
+            "burst_s": c.burst_s,
+        }
+
+    @property
+    def active_connections(self) -> int:
+        """Connections being served now (any thread; a snapshot)."""
+        return self._active
+
+    # -- control (owner thread) -----------------------------------------------------------------
+    def start(self) -> None:
+        """Bind and serve on a new thread; returns once listening (``port`` is then the real
+        port, also when 0 was asked). Raises ServerError."""
+        self._thread = threading.Thread(target=self._thread_main, name="talkrig-server")
+        self._thread.start()
+        if not self._ready.wait(START_TIMEOUT_S) or self._error:
+            self.stop()
+            raise ServerError(self._error or "server did not start in time")
+
+    def stop(self, timeout: float = 5.0) -> None:
+        """Close every connection and the listening socket; join the thread (idempotent)."""
+        loop, stopping = self._loop, self._stopping
+        if loop is not None and stopping is not None and not loop.is_closed():
+            with contextlib.suppress(RuntimeError):  # the loop closed in between
+                loop.call_soon_threadsafe(stopping.set)
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    def __enter__(self) -> StreamServer:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # -- the loop (server thread) ---------------------------------------------------------------
+    def _thread_main(self) -> None:
+        try:
+            asyncio.run(self._main())
+        except OSError as exc:
+            self._error = f"cannot listen on {self.config.host}:{self.config.port}: {exc}"
+        finally:
+            self._ready.set()
+
+    async def _main(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._stopping = asyncio.Event()
+        self._batcher = _Batcher(self.model, self.config.max_batch)
+        batching = asyncio.create_task(self._batcher.run())
+        try:
+            async with serve(
+                self._handle, self.config.host, self.config.port,
+                max_size=self.config.max_message_bytes, process_request=self._admit,
+                compression=None,
+            ) as server:  # fmt: skip
+                self.port = _bound_port(server, self.config.port)
+                self._ready.set()
+                await self._stopping.wait()
+        finally:
+            batching.cancel()
+            self._batcher.close()
+
+    def _admit(self, connection: ServerConnection, request: Request) -> Response | None:
+        """Before the handshake: token and connection count (HTTP 401 / 503)."""
+        token = self.config.token
+        if token:
+            given = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
+            if not given:
+                given = parse_qs(urlsplit(request.path).query).get("token", [""])[0]
+            if not hmac.compare_digest(given.encode(), token.encode()):
+                return connection.respond(HTTPStatus.UNAUTHORIZED, "missing or wrong token\n")
+        if self._active >= self.config.max_connections:
+            return connection.respond(HTTPStatus.SERVICE_UNAVAILABLE, "too many connections\n")
+        return None
+
+    async def _handle(self, ws: ServerConnection) -> None:
+        self._active += 1
+        try:
+            await self._stream(ws)
+        except ConnectionClosed:
+            pass  # the client left; its framer and post chain go with this frame
+        finally:
+            self._active -= 1
+
+    async def _stream(self, ws: ServerConnection) -> None:
+        card = self.model.card
+        if self._active > self.config.max_connections:
+            await ws.close(CLOSE_TRY_LATER, "too many connections")
+            return
+        framer = Framer(card.window_samples, card.hop_samples)
+        post = PostChain(card, self.config.post, self.model.rest_output())
+        budget = _Budget(self.config.max_speed, self.config.burst_s)
+        await ws.send(self._hello)
+        async for message in ws:
+            received = time.time()
+            try:
+                audio = decode_pcm(message, self.config.max_message_bytes)
+            except StreamProtocolError as exc:
+                await ws.close(CLOSE_UNSUPPORTED, _reason(str(exc)))
+                return
+            if not budget.take(len(audio) / card.sample_rate):
+                await ws.close(CLOSE_POLICY, f"rate limit: more than {budget.speed}x real time")
+                return
+            framer.push(audio)
+            windows = [framer.take_next() for _ in range(framer.due())]
+            if not windows:
+                continue
+            try:
+                outputs = await asyncio.gather(*(self._batcher.submit(w) for _, w in windows))
+            except ModelError as exc:
+                await ws.close(CLOSE_INTERNAL, _reason(f"inference failed: {exc}"))
+                return
+            for (k, window), raw in zip(windows, outputs, strict=True):
+                out = post(raw, window[self._slice])
+                stream_time = k * self._hop_s + self._end_offset
+                await ws.send(
+                    encode_frame(
+                        k, card.representation, out.voiced, stream_time, received, time.time(),
+                        out.values,
+                    )
+                )  # fmt: skip
+
+
+def _bound_port(server: Server, asked: int) -> int:
+    for sock in server.sockets:
+        return int(sock.getsockname()[1])
+    return asked
+
+
+def _reason(text: str) -> str:
+    """A close reason fits 123 UTF-8 bytes."""
+    raw = text.encode()
+    return text if len(raw) <= 123 else raw[:120].decode(errors="ignore") + "..."

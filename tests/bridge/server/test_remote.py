@@ -1,0 +1,124 @@
+"""``RemoteEngine``: a local source streamed to a real server, frames fanned out locally."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from talkrig.bridge.audio.file_source import FileSource
+from talkrig.bridge.audio.sources import decode_file
+from talkrig.bridge.engine import EngineOptions
+from talkrig.bridge.frame import FaceFrame
+from talkrig.bridge.offline import infer_audio
+from talkrig.bridge.post.chain import PostConfig
+from talkrig.bridge.remote import RemoteEngine
+from talkrig.bridge.server import ServerConfig, StreamServer
+from talkrig.models.loader import Model
+
+from .helpers import WAIT_S
+
+SEED = 11
+
+
+class Collect:
+    """A frame listener that remembers every frame (client thread appends, test reads)."""
+
+    def __init__(self) -> None:
+        self.frames: list[FaceFrame] = []
+        self._lock = threading.Lock()
+
+    def __call__(self, frame: FaceFrame) -> None:
+        with self._lock:
+            self.frames.append(frame)
+
+    def count(self) -> int:
+        with self._lock:
+            return len(self.frames)
+
+
+def wait_until(condition: Callable[[], bool], what: str) -> None:
+    deadline = time.monotonic() + WAIT_S
+    while not condition():
+        if time.monotonic() > deadline:
+            pytest.fail(f"timed out waiting for {what}")
+        time.sleep(0.02)
+
+
+@pytest.fixture
+def clip(write_wav: Callable[[np.ndarray, str], Path], speech: np.ndarray) -> Path:
+    return write_wav(speech[: 3 * 16_000], "speech.wav")
+
+
+def test_remote_file_gives_the_offline_frames(
+    start_server: Callable[..., StreamServer], clip: Path, model: Model
+) -> None:
+    server = start_server(post=PostConfig(seed=SEED), max_speed=0)
+    got = Collect()
+    remote = RemoteEngine(
+        FileSource(clip, realtime=False), f"ws://127.0.0.1:{server.port}", [], listeners=[got]
+    )
+    with remote:
+        assert remote.wait(WAIT_S)
+    assert remote.error is None
+    offline = list(infer_audio(decode_file(clip), model, PostConfig(seed=SEED)))
+    assert [f.sequence for f in got.frames] == [f.sequence for f in offline]
+    for frame, want in zip(got.frames, offline, strict=True):
+        assert frame.blendshapes is not None
+        np.testing.assert_allclose(frame.blendshapes, want.blendshapes, atol=1e-5)
+        assert frame.stream_time == pytest.approx(want.stream_time)
+    assert remote.metrics.snapshot().frames == len(offline)
+    assert remote.state().model == model.card.name
+
+
+def test_reconnects_when_the_server_comes_back(
+    model: Model, clip: Path, start_server: Callable[..., StreamServer]
+) -> None:
+    first = start_server(max_speed=0)
+    port = first.port
+    got = Collect()
+    remote = RemoteEngine(
+        FileSource(clip, realtime=True, loop=True), f"ws://127.0.0.1:{port}", [], listeners=[got]
+    )
+    with remote:
+        wait_until(lambda: got.count() >= 3, "frames from the first server")
+        first.stop()
+        wait_until(lambda: remote.state().status != "connected", "the client to notice")
+        assert remote.state().last_error is not None or remote.state().reconnects >= 1
+        before = got.count()
+        with StreamServer(model, ServerConfig(port=port, max_speed=0)):
+            wait_until(lambda: got.count() >= before + 3, "frames from the second server")
+            assert remote.state().status == "connected"
+    sequences = [f.sequence for f in got.frames]
+    assert sequences == sorted(set(sequences))  # still increasing across the reconnect
+    assert remote.state().reconnects >= 1
+    assert remote.state().status == "stopped"
+
+
+def test_wrong_token_is_one_clear_error(
+    start_server: Callable[..., StreamServer], clip: Path
+) -> None:
+    server = start_server(token="right")
+    remote = RemoteEngine(
+        FileSource(clip), f"ws://127.0.0.1:{server.port}", [], EngineOptions(), token="wrong"
+    )
+    with remote:
+        assert remote.wait(WAIT_S)
+    assert remote.error is not None and "refused the token" in remote.error
+
+
+def test_no_server_reports_and_stops_promptly(clip: Path) -> None:
+    remote = RemoteEngine(FileSource(clip, loop=True), "ws://127.0.0.1:9", [])
+    remote.start()
+    try:
+        wait_until(lambda: remote.state().reconnects >= 1, "a failed attempt")
+        assert "127.0.0.1:9" in (remote.state().last_error or "")
+    finally:
+        began = time.monotonic()
+        remote.stop()
+    assert time.monotonic() - began < 2.5
+    assert remote.finished.is_set()
