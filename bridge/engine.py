@@ -91,7 +91,8 @@ class Engine:
 
     Args:
         source: where audio comes from (not started yet; the engine starts and stops it).
-        model: a loaded model; the engine closes it on :meth:`stop` only if ``own_model``.
+        model: a loaded model, owned by the caller (the engine never closes models, so a
+            swapped-out one can be reused).
         senders: targets; each fails alone. The engine closes them on :meth:`stop`.
         options: post chain, avatar profile, duration.
         listeners: called on the engine thread with every frame (keep them cheap: the GUI's
@@ -118,6 +119,7 @@ class Engine:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self.error: str | None = None
+        self.listener_errors = 0
         self.finished = threading.Event()
 
     @property
@@ -238,7 +240,12 @@ class Engine:
             stream_time,
         )  # fmt: skip
         for listener in self.listeners:
-            listener(frame)
+            try:
+                listener(frame)
+            except Exception:  # an observer (GUI, test) must not stop the stream
+                self.listener_errors += 1
+                if self.listener_errors == 1:
+                    log.exception("a frame listener failed; the stream goes on")
         return stream_time
 
     def _apply_swaps(self) -> None:

@@ -142,6 +142,14 @@ class Metrics:
                 if stream_s >= self.WARMUP_S and self._rss_warm != self._rss_warm:  # still NaN
                     self._rss_warm = self._rss
 
+    def history(self) -> np.ndarray:
+        """``(n, 2)`` inference and processing ms of the last ``n ≤ RECENT`` frames, oldest
+        first, a copy (any thread: the GUI's plots)."""
+        with self._lock:
+            n = min(self.frames, self.RECENT)
+            slots = np.arange(self.frames - n, self.frames) % self.RECENT
+            return self.recent[slots].copy()
+
     def add_skipped(self, n: int) -> None:
         with self._lock:
             self.skipped += n

@@ -72,8 +72,5 @@ class MetricsPlots(QWidget):
 
 def recent_processing(metrics: Metrics) -> np.ndarray:
     """``(n,)`` processing ms of the last ``n ≤ Metrics.RECENT`` frames, oldest first (GUI
-    thread). Read without the metrics lock: at worst one slot is a frame newer than counted."""
-    frames = metrics.frames
-    n = min(frames, metrics.RECENT)
-    slots = np.arange(frames - n, frames) % metrics.RECENT
-    return metrics.recent[slots, 1].copy()
+    thread)."""
+    return metrics.history()[:, 1]

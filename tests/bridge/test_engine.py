@@ -177,3 +177,16 @@ def test_duration_stops_a_looping_source(energy_model: Model, tmp_path: Path) ->
     assert abs(frames - (20.0 - 0.2) * 25) <= 2
     report = engine.metrics.snapshot().to_dict()
     json.dumps(report, allow_nan=False)  # a report is strict JSON
+
+
+def test_a_failing_listener_does_not_stop_the_stream(energy_model: Model) -> None:
+    got = Collect()
+
+    def broken(frame: FaceFrame) -> None:
+        raise RuntimeError("observer bug")
+
+    engine = Engine(FileSource(demo_path(), realtime=False), energy_model, [],
+                    listeners=[broken, got])  # fmt: skip
+    run_to_end(engine)
+    assert len(got.frames) == engine.metrics.snapshot().frames > 100
+    assert engine.listener_errors == len(got.frames)

@@ -45,3 +45,13 @@ def test_metrics_memory_does_not_grow_with_frames() -> None:
     for i in range(5000):
         m.record(1.0, 2.0, sent_at=i * 0.04, skipped=0, stream_s=i * 0.04)
     assert (m.recent.nbytes, m.inference._counts.nbytes) == before
+
+
+def test_history_is_oldest_first_and_wraps() -> None:
+    m = Metrics()
+    for i in range(Metrics.RECENT + 10):
+        m.record(float(i), 2.0 * i, sent_at=i * 0.04, skipped=0, stream_s=i * 0.04)
+    h = m.history()
+    assert h.shape == (Metrics.RECENT, 2)
+    assert h[0, 0] == 10.0 and h[-1, 0] == Metrics.RECENT + 9
+    assert np.all(np.diff(h[:, 1]) == 2.0)
