@@ -180,6 +180,12 @@ def _config_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--set", action="append", metavar="KEY=VALUE", help="override one key")
 
 
+def cmd_bootstrap(args: argparse.Namespace) -> int:
+    from .bootstrap import run
+
+    return run(args)
+
+
 def add_train_commands(subparsers: Any) -> argparse.ArgumentParser:
     """Add ``train`` and its sub-commands to an ``add_subparsers()`` object; returns it."""
     train = subparsers.add_parser("train", help="train, evaluate and export models (needs torch)")
@@ -189,6 +195,12 @@ def add_train_commands(subparsers: Any) -> argparse.ArgumentParser:
     prepare = sub.add_parser("prepare", help="corpus → manifest + label cache")
     add_arguments(prepare)
     prepare.set_defaults(func=cmd_prepare)
+
+    from .bootstrap import add_arguments as add_bootstrap_arguments
+
+    boot = sub.add_parser("bootstrap", help="synthetic corpus: espeak-ng speech + viseme labels")
+    add_bootstrap_arguments(boot)
+    boot.set_defaults(func=cmd_bootstrap)
 
     fit_p = sub.add_parser("fit", help="train one model on a prepared data folder")
     fit_p.add_argument("data", type=Path, help="folder written by prepare")
