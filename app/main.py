@@ -14,6 +14,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
 from talkrig.app.main_window import MainWindow
@@ -27,6 +28,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--config-dir", type=Path,
         help="folder for settings.json and profiles/ (default: the platform config folder)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--start", action="store_true",
+        help="start streaming as soon as the window opens (the saved input, model and targets)",
     )  # fmt: skip
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug messages")
     return parser
@@ -64,6 +69,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     app.setApplicationName("TalkRig")
     window = build_window(args.config_dir)
     window.show()
+    if args.start:
+        QTimer.singleShot(0, window.start)
     return int(app.exec())
 
 

@@ -326,6 +326,10 @@ def build_parser() -> argparse.ArgumentParser:
         description="Real-time speech-to-face: a voice in, ARKit blendshapes or landmarks out.",
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug messages")
+    parser.add_argument(
+        "--start", action="store_true",
+        help="desktop app: start streaming as soon as the window opens",
+    )  # fmt: skip
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     run = sub.add_parser("run", help="stream live: audio source → model → targets")
@@ -417,7 +421,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             parser.print_help()
             print(f"\ntalkrig: the desktop app cannot start ({exc})", file=sys.stderr)
             return 0
-        return app_main(["-v"] if args.verbose else [])
+        return app_main([*(["-v"] if args.verbose else []), *(["--start"] if args.start else [])])
     try:
         return int(args.func(args))
     except UsageError as exc:
