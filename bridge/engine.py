@@ -34,6 +34,13 @@ log = logging.getLogger(__name__)
 
 FrameListener = Callable[[FaceFrame], None]
 RING_SECONDS = 2.0  # raw audio the ring holds; the engine drains it every ≤ 40 ms
+
+
+def ring_for(source: AudioSource) -> SampleRing:
+    """The ring between ``source`` and an engine thread: RING_SECONDS at the source's rate."""
+    return SampleRing(max(int(source.rate * RING_SECONDS), 8192), source.channels)
+
+
 WAIT_S = 0.05  # the engine thread wakes at least this often to notice stop()
 
 
@@ -129,9 +136,7 @@ class Engine:
     # -- control (any thread) -------------------------------------------------------------------
     def start(self) -> None:
         """Start the source and the engine thread."""
-        self._ring = SampleRing(
-            max(int(self.source.rate * RING_SECONDS), 8192), self.source.channels
-        )
+        self._ring = ring_for(self.source)
         self._resampler = StreamResampler(self.source.rate, self.source.channels)
         self.source.start(self._ring)
         self._thread = threading.Thread(target=self._run, name="talkrig-engine", daemon=True)

@@ -30,9 +30,8 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus, InvalidURI
 
 from talkrig.bridge.audio.resample import StreamResampler
-from talkrig.bridge.audio.ring import SampleRing
 from talkrig.bridge.audio.sources import AudioSource
-from talkrig.bridge.engine import RING_SECONDS, EngineOptions, FrameListener
+from talkrig.bridge.engine import EngineOptions, FrameListener, ring_for
 from talkrig.bridge.frame import FaceFrame, FrameTimes
 from talkrig.bridge.metrics import Metrics
 from talkrig.bridge.senders.base import Sender
@@ -116,9 +115,7 @@ class RemoteEngine:
 
     # -- control (any thread) -------------------------------------------------------------------
     def start(self) -> None:
-        self._ring = SampleRing(
-            max(int(self.source.rate * RING_SECONDS), 8192), self.source.channels
-        )
+        self._ring = ring_for(self.source)
         self.source.start(self._ring)
         self._thread = threading.Thread(target=self._run, name="talkrig-remote", daemon=True)
         self._thread.start()
