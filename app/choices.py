@@ -9,15 +9,20 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
-from talkrig.app.settings import DEMO_DEVICE, NO_PROFILE
+from talkrig.app.settings import DEFAULT_AVATAR, DEMO_DEVICE, NO_PROFILE
+from talkrig.bridge.announce import Announced
 from talkrig.bridge.audio.base import AudioError
 from talkrig.bridge.audio.devices import DeviceInfo
 from talkrig.bridge.post.profile import shipped_profiles
+from talkrig.bridge.senders.unity_osc import DEFAULT_PORT as UNITY_PORT
 from talkrig.models.registry import Registry
 
 DEMO_LABEL = "Demo voice (bundled)"
 NO_PROFILE_LABEL = "(none: the 52 ARKit values as they are)"
+DEFAULT_AVATAR_LABEL = "default (every avatar listening)"
+LOCAL_HOSTS = ("127.0.0.1", "localhost")
 PROFILE_SUFFIXES = (".toml", ".json")
 
 DeviceLister = Callable[[bool], list[DeviceInfo]]  # list_devices(refresh)
@@ -87,3 +92,35 @@ def pick(choices: list[Choice], wanted: str, fallback: str, what: str) -> tuple[
         return wanted, None
     chosen = fallback if fallback in values else (values[0] if values else "")
     return chosen, f"saved {what} {wanted!r} is not available; using {chosen!r}"
+
+
+def avatar_choices(announced: list[Announced], current: str) -> list[Choice]:
+    """ "default", the avatars Unity receivers announce (value ``"PORT/ID"``), and ``current``
+    when it is an id no receiver announces now (so a saved choice is never lost)."""
+    out = [Choice(DEFAULT_AVATAR_LABEL, DEFAULT_AVATAR, "frames carry the avatar id 'default'")]
+    out += [
+        Choice(a.label, f"{a.port}/{a.avatar}", f"announced by {a.host}:{a.port}")
+        for a in announced
+    ]
+    if current != DEFAULT_AVATAR and current not in (a.avatar for a in announced):
+        out.append(Choice(f"{current} (not announced now)", current, "the saved avatar id"))
+    return out
+
+
+def split_avatar(value: str) -> tuple[str, int | None]:
+    """An avatar choice value → (avatar id, announcing receiver's port or None)."""
+    port, slash, avatar = value.partition("/")
+    if slash and port.isdigit() and avatar:
+        return avatar, int(port)
+    return value, None
+
+
+def is_local_unity(spec: str, port: int) -> bool:
+    """Whether target ``spec`` sends TalkRig OSC to this machine's ``port``."""
+    url = urlsplit(spec.strip())
+    try:
+        spec_port = url.port or UNITY_PORT
+    except ValueError:
+        return False
+    host = url.hostname or LOCAL_HOSTS[0]
+    return url.scheme.lower() == "unity" and host in LOCAL_HOSTS and spec_port == port

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import QApplication
 
 from talkrig.app.main_window import MainWindow
 from talkrig.app.settings import SettingsStore
+from talkrig.bridge.announce import AnnounceError, AnnounceListener
 from talkrig.bridge.audio.devices import list_devices
 from talkrig.models.registry import Registry
 
@@ -37,9 +38,22 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def build_window(config_dir: Path | None = None, registry: Registry | None = None) -> MainWindow:
+def build_window(
+    config_dir: Path | None = None,
+    registry: Registry | None = None,
+    announcer: AnnounceListener | None = None,
+) -> MainWindow:
     """The window with real devices and the default registry (a QApplication must exist)."""
-    return MainWindow(SettingsStore(config_dir), registry or Registry(), list_devices)
+    return MainWindow(SettingsStore(config_dir), registry or Registry(), list_devices, announcer)
+
+
+def open_announcer() -> tuple[AnnounceListener | None, str | None]:
+    """The listener for Unity-announced avatars on UDP 127.0.0.1:39542, or None and why
+    (another TalkRig may hold the port: the app then works without announced avatars)."""
+    try:
+        return AnnounceListener(), None
+    except AnnounceError as exc:
+        return None, f"{exc}; Unity-announced avatars are not listed"
 
 
 def no_display_reason(env: dict[str, str], platform: str = sys.platform) -> str | None:
@@ -67,11 +81,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     app = QApplication.instance() or QApplication([sys.argv[0], *qt_args])
     app.setApplicationName("TalkRig")
-    window = build_window(args.config_dir)
-    window.show()
-    if args.start:
-        QTimer.singleShot(0, window.start)
-    return int(app.exec())
+    announcer, problem = open_announcer()
+    try:
+        window = build_window(args.config_dir, announcer=announcer)
+        if problem:
+            window.log(problem)
+        window.show()
+        if args.start:
+            QTimer.singleShot(0, window.start)
+        return int(app.exec())
+    finally:
+        if announcer is not None:
+            announcer.close()
 
 
 if __name__ == "__main__":

@@ -24,26 +24,25 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from talkrig.app.choices import (
-    Choice,
-    DeviceLister,
-    device_choices,
-    model_choices,
-    pick,
-    profile_choices,
-)
-from talkrig.app.settings import DEMO_DEVICE, NO_PROFILE, AppSettings, SettingsStore
+from talkrig.app.choices import Choice, DeviceLister, device_choices, model_choices
+from talkrig.app.render_menu import add_render_action
+from talkrig.app.settings import DEMO_DEVICE, AppSettings, SettingsStore
 from talkrig.app.stream import StartError, StreamSession
+from talkrig.app.widgets.avatar_box import AvatarBox
 from talkrig.app.widgets.bars import BlendshapeBars
+from talkrig.app.widgets.engine_choice import EngineChoice
 from talkrig.app.widgets.face import FacePreview
-from talkrig.app.widgets.level import LevelMeter
+from talkrig.app.widgets.level import GainBox, LevelMeter
 from talkrig.app.widgets.log_panel import LogPanel
 from talkrig.app.widgets.plots import MetricsPlots, recent_processing
+from talkrig.app.widgets.profile_choice import ProfileChoice, fill_combo
 from talkrig.app.widgets.targets import TargetsPanel
-from talkrig.bridge.post.profile import AvatarProfile, ProfileError, load_profile
+from talkrig.bridge.announce import AnnounceListener
+from talkrig.bridge.post.profile import ProfileError
 from talkrig.models.registry import DEFAULT_MODEL, Registry
 
 DISPLAY_HZ = 30  # the issue's ceiling for GUI refresh
+ANNOUNCE_POLL_MS = 1000  # Unity receivers announce about once a second
 COMBO_CHARS = 22  # dropdowns stay readable without growing to their longest entry
 
 
@@ -54,6 +53,7 @@ class MainWindow(QMainWindow):
         store: where settings are read at construction and written on close.
         registry: the models the dropdown offers.
         devices: ``list_devices(refresh)``; injected so tests choose what exists.
+        announcer: the listener for Unity-announced avatars, or None (owned by the caller).
 
     Signals:
         frame_shown(FaceFrame): the newest frame, once per display tick that has one.
@@ -61,21 +61,33 @@ class MainWindow(QMainWindow):
 
     frame_shown = Signal(object)  # FaceFrame
 
-    def __init__(self, store: SettingsStore, registry: Registry, devices: DeviceLister) -> None:
+    def __init__(
+        self,
+        store: SettingsStore,
+        registry: Registry,
+        devices: DeviceLister,
+        announcer: AnnounceListener | None = None,
+    ) -> None:
         super().__init__()
         self.setWindowTitle("TalkRig")
         self.store = store
         self.registry = registry
         self.devices = devices
         self.session: StreamSession | None = None
+        self.announcer = announcer
         settings = store.load()
 
         # -- widgets ------------------------------------------------------------------------
         self.device_box = QComboBox()
         self.refresh_button = QPushButton("Refresh")
         self.level = LevelMeter()
+        self.gain_box = GainBox(settings.gain_db)
+        self.avatar_box = AvatarBox(settings.avatar)
+        self.engine_choice = EngineChoice()
         self.model_box = QComboBox()
-        self.profile_box = QComboBox()
+        self.profiles = ProfileChoice(store.profiles_dir)
+        self.profile_box = self.profiles.box
+        self.editor = self.profiles.editor
         self.start_button = QPushButton("Start")
         self.targets = TargetsPanel()
         self.plots = MetricsPlots()
@@ -89,16 +101,18 @@ class MainWindow(QMainWindow):
         self.addAction(self.toggle_action)
         self.timer = QTimer(self)
         self.timer.setInterval(1000 // DISPLAY_HZ)
+        self.announce_timer = QTimer(self)
+        self.announce_timer.setInterval(ANNOUNCE_POLL_MS)
         self._layout()
 
         # -- contents -----------------------------------------------------------------------
         self.refresh_devices(settings.device, rescan=False)
         self._fill(self.model_box, model_choices(registry), settings.model, DEFAULT_MODEL, "model")
-        self._fill(
-            self.profile_box, profile_choices(store.profiles_dir), settings.profile, NO_PROFILE,
-            "avatar profile",
-        )  # fmt: skip
+        self.profiles.notice.connect(self.log)
+        self.profiles.fill(settings.profile)
         self.targets.set_targets(settings.targets)
+        self.engine_choice.set_values(settings.engine, settings.server)
+        self.refresh_avatars()
         if settings.geometry:
             self.restoreGeometry(QByteArray.fromBase64(settings.geometry.encode("ascii")))
         for notice in settings.notices:
@@ -109,13 +123,19 @@ class MainWindow(QMainWindow):
         self.start_button.clicked.connect(self.toggle)
         self.toggle_action.triggered.connect(self.toggle)
         self.model_box.activated.connect(self._model_chosen)
-        self.profile_box.activated.connect(self._profile_chosen)
+        self.profiles.chosen.connect(self._profile_chosen)
         self.targets.problem.connect(self.log)
         self.targets.changed.connect(self._targets_changed)
         self.timer.timeout.connect(self._tick)
+        self.gain_box.valueChanged.connect(self._gain_changed)
+        self.avatar_box.chosen.connect(self._avatar_chosen)
+        self.announce_timer.timeout.connect(self.refresh_avatars)
+        if announcer is not None:
+            self.announce_timer.start()
         self.frame_shown.connect(self.bars.show_frame)
         self.frame_shown.connect(self.face.show_frame)
         self.log_panel.attach(logging.getLogger("talkrig"))
+        self.render_action = add_render_action(self)  # File → Render preview video…
 
     def _layout(self) -> None:
         inputs = QGroupBox("Input, model, avatar")
@@ -124,9 +144,15 @@ class MainWindow(QMainWindow):
         device_row.addWidget(self.device_box, 1)
         device_row.addWidget(self.refresh_button)
         form.addRow("input", device_row)
-        form.addRow("level", self.level)
+        level_row = QHBoxLayout()
+        level_row.addWidget(self.level, 1)
+        level_row.addWidget(QLabel("gain"))
+        level_row.addWidget(self.gain_box)
+        form.addRow("level", level_row)
         form.addRow("model", self.model_box)
-        form.addRow("avatar profile", self.profile_box)
+        form.addRow("avatar profile", self.profiles)
+        form.addRow("Unity avatar", self.avatar_box)
+        form.addRow("engine", self.engine_choice)
         form.addRow(self.start_button)
         targets = QGroupBox("Targets")
         QVBoxLayout(targets).addWidget(self.targets)
@@ -145,7 +171,7 @@ class MainWindow(QMainWindow):
         splitter.addWidget(right)
         splitter.setSizes([400, 440, 440])
         self.setCentralWidget(splitter)
-        for box in (self.device_box, self.model_box, self.profile_box):
+        for box in (self.device_box, self.model_box, self.profile_box, self.avatar_box):
             box.setSizeAdjustPolicy(
                 QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
             )
@@ -156,13 +182,7 @@ class MainWindow(QMainWindow):
     def _fill(
         self, box: QComboBox, choices: list[Choice], wanted: str, fallback: str, what: str
     ) -> None:
-        box.clear()
-        for choice in choices:
-            box.addItem(choice.label, choice.value)
-            tip = f"{choice.tooltip}\n{choice.problem}" if choice.problem else choice.tooltip
-            box.setItemData(box.count() - 1, tip, Qt.ItemDataRole.ToolTipRole)
-        value, notice = pick(choices, wanted, fallback, what)
-        box.setCurrentIndex(max(0, box.findData(value)))
+        notice = fill_combo(box, choices, wanted, fallback, what)
         if notice:
             self.log(notice)
 
@@ -186,7 +206,7 @@ class MainWindow(QMainWindow):
         return str(self.model_box.currentData())
 
     def profile_value(self) -> str:
-        return str(self.profile_box.currentData())
+        return self.profiles.value()
 
     # -- stream ---------------------------------------------------------------------------------
     def toggle(self) -> None:
@@ -200,10 +220,11 @@ class MainWindow(QMainWindow):
         if self.session is not None:
             return True
         try:
-            profile = self._profile()
+            profile = self.profiles.profile()
             self.session = StreamSession(
                 self.registry, self.device_value(), self.model_value(), profile,
-                self.targets.enabled_specs(),
+                self.targets.enabled_specs(), avatar=self.avatar_box.avatar,
+                gain_db=self.gain_box.value(), remote=self.engine_choice.remote(),
             )  # fmt: skip
         except (StartError, ProfileError) as exc:
             self.log(str(exc))
@@ -229,17 +250,14 @@ class MainWindow(QMainWindow):
         self.targets.show_states({})
         self.level.set_peak(0.0)
 
-    def _profile(self) -> AvatarProfile | None:
-        value = self.profile_value()
-        return None if value == NO_PROFILE else load_profile(value)
-
     def _model_chosen(self) -> None:
         if self.session is None:
             return
         try:
             self.session.swap_model(self.model_value())
         except StartError as exc:
-            self.log(f"{exc}; still running {self.session.model.card.name}")
+            running = self.session.model
+            self.log(f"{exc}; still running {running.card.name if running else 'the server model'}")
             return
         self.statusBar().showMessage(f"switching to {self.model_value()}")
 
@@ -247,34 +265,64 @@ class MainWindow(QMainWindow):
         if self.session is None:
             return
         try:
-            self.session.engine.set_profile(self._profile())
+            self.session.set_profile(self.profiles.profile())
         except ProfileError as exc:
             self.log(f"{exc}; the previous profile stays in use")
 
     def _targets_changed(self) -> None:
+        """Hand the enabled targets to the running stream: only changed ones are swapped."""
+        if self.session is None:
+            return
+        for problem in self.session.set_targets(self.targets.enabled_specs()):
+            self.log(problem)
+        self.targets.show_states({s.spec: s.state() for s in self.session.targets.senders})
+
+    def _gain_changed(self, db: float) -> None:
         if self.session is not None:
-            self.statusBar().showMessage("target changes apply when the stream next starts")
+            self.session.set_gain_db(db)
+
+    # -- Unity-announced avatars -----------------------------------------------------------------
+    def refresh_avatars(self) -> None:
+        """Offer the avatars Unity receivers announce now (1 Hz timer)."""
+        self.avatar_box.show_announced(self.announcer.avatars() if self.announcer else [])
+
+    def _avatar_chosen(self, avatar: str, port: int | None) -> None:
+        if self.session is not None:
+            self.session.set_avatar(avatar)
+        if port is not None:
+            self.targets.ensure_local_unity(port)
 
     def _show_provider(self) -> None:
         if self.session is None:
             return
+        remote = self.session.remote_state()
+        if remote is not None:
+            text = f"remote {remote.url}: {remote.status}"
+            text += f", model {remote.model}" if remote.model else ""
+            if remote.reconnects:
+                text += f" ({remote.reconnects} reconnects; last: {remote.last_error})"
+            self.provider_label.setText(text)
+            return
         model = self.session.model
-        text = f"{model.card.name} on {model.provider.replace('ExecutionProvider', '')}"
-        self.provider_label.setText(text + (f" ({model.fallback})" if model.fallback else ""))
+        if model is not None:
+            text = f"{model.card.name} on {model.provider.replace('ExecutionProvider', '')}"
+            self.provider_label.setText(text + (f" ({model.fallback})" if model.fallback else ""))
 
     def _tick(self) -> None:
         """Display timer: newest frame, level, metrics and target states → widgets."""
         session = self.session
         if session is None:
             return
-        self.level.set_peak(session.source.take_peak())
+        self.level.set_peak(session.source.take_peak() * self.gain_box.factor())
         frame = session.latest.take()
         if frame is not None:  # metrics and targets only change with a frame: skip the redraw
             self.frame_shown.emit(frame)
             metrics = session.engine.metrics
             self.plots.show_metrics(metrics.snapshot(), recent_processing(metrics))
-            self.targets.show_states({s.spec: s.state() for s in session.engine.senders})
+            self.targets.show_states({s.spec: s.state() for s in session.targets.senders})
             session.close_retired_models()
+            self._show_provider()
+        elif session.remote_state() is not None:  # reconnecting shows even without frames
             self._show_provider()
         if session.engine.finished.is_set():
             error = session.engine.error or "the audio source ended"
@@ -291,12 +339,15 @@ class MainWindow(QMainWindow):
         geometry = bytes(self.saveGeometry().toBase64().data()).decode("ascii")
         return AppSettings(
             device=self.device_value(), model=self.model_value(), profile=self.profile_value(),
+            avatar=self.avatar_box.avatar, gain_db=self.gain_box.value(),
+            engine=self.engine_choice.mode(), server=self.engine_choice.url(),
             targets=self.targets.targets(), geometry=geometry,
         )  # fmt: skip
 
     def closeEvent(self, event: QCloseEvent) -> None:
         """Stop the stream (joins the engine within a second), save settings, close."""
         self.stop()
+        self.announce_timer.stop()
         self.log_panel.detach()
         problem = self.store.save(self.current_settings())
         if problem:

@@ -21,6 +21,9 @@ from talkrig.models.registry import DEFAULT_MODEL
 SETTINGS_VERSION = 1
 SETTINGS_FILE = "settings.json"
 DEMO_DEVICE = "demo"  # the device value that means "the bundled demo voice, looped"
+ENGINE_LOCAL, ENGINE_REMOTE = "local", "remote"  # where the model runs
+DEFAULT_SERVER = "ws://127.0.0.1:8765"
+DEFAULT_AVATAR = "default"  # the avatar id frames carry unless the user picks an announced one
 NO_PROFILE = ""  # the profile value that means "no avatar profile: the 52 ARKit values as is"
 
 
@@ -44,6 +47,10 @@ class AppSettings:
     device: str = DEMO_DEVICE  # a device name as PortAudio lists it, or DEMO_DEVICE
     model: str = DEFAULT_MODEL
     profile: str = NO_PROFILE  # a shipped preset name or a profile file path
+    avatar: str = DEFAULT_AVATAR  # the avatar id sent to Unity targets
+    gain_db: float = 0.0  # input gain before the model
+    engine: str = ENGINE_LOCAL  # ENGINE_LOCAL or ENGINE_REMOTE (a `talkrig serve` server)
+    server: str = DEFAULT_SERVER  # the server's ws:// address (the token is never saved)
     targets: tuple[TargetSetting, ...] = (TargetSetting("vmc://127.0.0.1:39539", enabled=False),)
     geometry: str = ""  # base64 of QWidget.saveGeometry(); "" = let Qt choose
     notices: tuple[str, ...] = field(default=(), compare=False)  # problems met while reading
@@ -99,13 +106,19 @@ def _parse(data: Any, path: Path) -> AppSettings:
         return AppSettings(notices=(f"{path}: settings must be a JSON object, using defaults",))
     notices: list[str] = []
     values: dict[str, Any] = {}
-    for key in ("device", "model", "profile", "geometry"):
+    for key in ("device", "model", "profile", "avatar", "engine", "server", "geometry"):
         if key not in data:
             continue
         if isinstance(data[key], str):
             values[key] = data[key]
         else:
             notices.append(f"{path}: {key}: expected text, got {data[key]!r}; using the default")
+    if "gain_db" in data:
+        gain = data["gain_db"]
+        if isinstance(gain, (int, float)) and not isinstance(gain, bool) and -100 < gain < 100:
+            values["gain_db"] = float(gain)
+        else:
+            notices.append(f"{path}: gain_db: expected a number of dB, got {gain!r}; using 0")
     if "targets" in data:
         targets = _targets(data["targets"])
         if targets is None:

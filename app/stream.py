@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import cast
 
 import numpy as np
 
-from talkrig.app.settings import DEMO_DEVICE
+from talkrig.app.live_targets import LiveTargets
+from talkrig.app.settings import DEFAULT_AVATAR, DEMO_DEVICE
 from talkrig.bridge.audio.base import AudioError, AudioSource
 from talkrig.bridge.audio.devices import list_devices
 from talkrig.bridge.audio.ring import SampleRing
@@ -22,7 +24,7 @@ from talkrig.bridge.audio.sources import FileSource, demo_path, open_source
 from talkrig.bridge.engine import Engine, EngineOptions
 from talkrig.bridge.frame import FaceFrame
 from talkrig.bridge.post.profile import AvatarProfile
-from talkrig.bridge.senders.base import Sender
+from talkrig.bridge.remote import RemoteEngine, RemoteState
 from talkrig.bridge.senders.targets import TargetError, make_target
 from talkrig.models.errors import ModelError
 from talkrig.models.loader import Model, load_model
@@ -147,13 +149,29 @@ def check_target(spec: str) -> None:
     make_target(text).close()
 
 
+@dataclass(frozen=True)
+class RemoteChoice:
+    """Infer on a ``talkrig serve`` server at ``url`` (``ws://HOST:PORT``) instead of locally."""
+
+    url: str
+    token: str | None = None
+
+    def check(self) -> None:
+        """Raise StartError when ``url`` cannot be a server address."""
+        scheme, sep, rest = self.url.strip().partition("://")
+        if not sep or scheme.lower() not in ("ws", "wss") or not rest.strip("/"):
+            raise StartError(f"remote engine: {self.url!r} is not a ws://HOST:PORT address")
+
+
 class StreamSession:
-    """One run: source → model → targets, with live model swaps (GUI thread).
+    """One run: source → model (local, or on a server) → targets, with live swaps (GUI thread).
 
     Attributes:
-        engine: the running engine.
+        engine: the running engine: an :class:`Engine`, or a :class:`RemoteEngine` when
+            ``remote`` is given (then the server's model runs and ``model`` is None).
         source: the tapped source (``take_peak`` for the level meter).
         latest: the listener holding the newest frame.
+        targets: the live target list (``targets.senders``; :meth:`set_targets`).
         target_errors: one message per target that could not be opened (the others run).
     """
 
@@ -164,38 +182,57 @@ class StreamSession:
         model_name: str,
         profile: AvatarProfile | None,
         target_specs: Sequence[str],
+        *,
+        avatar: str = DEFAULT_AVATAR,
+        gain_db: float = 0.0,
+        remote: RemoteChoice | None = None,
     ) -> None:
-        try:
-            model = load_model(model_name, registry=registry, threads=1)
-        except ModelError as exc:
-            raise StartError(f"model {model_name!r} cannot be loaded: {exc}") from exc
+        model = None
+        if remote is not None:
+            remote.check()
+        else:
+            try:
+                model = load_model(model_name, registry=registry, threads=1)
+            except ModelError as exc:
+                raise StartError(f"model {model_name!r} cannot be loaded: {exc}") from exc
         try:
             self.source = TappedSource(open_input(device))
         except AudioError as exc:
-            model.close()
+            if model is not None:
+                model.close()
             raise StartError(f"audio input: {exc}") from exc
-        senders: list[Sender] = []
-        self.target_errors: list[str] = []
-        for spec in target_specs:
-            try:
-                senders.append(make_target(spec))
-            except TargetError as exc:
-                self.target_errors.append(str(exc))
+        self.targets = LiveTargets()
+        self.target_errors = self.targets.update(target_specs)
         self.registry = registry
         self.latest = LatestFrame()
-        self._models = [model]  # every model opened; closed once the engine no longer runs it
-        self.engine = Engine(
-            self.source, model, senders, EngineOptions(profile=profile), listeners=[self.latest]
-        )
+        # every model opened; closed once the engine no longer runs it
+        self._models = [model] if model is not None else []
+        options = EngineOptions(profile=profile, avatar=avatar, gain_db=gain_db)
+        self.engine: Engine | RemoteEngine
+        if model is None and remote is not None:
+            self.engine = RemoteEngine(
+                self.source, remote.url, [self.targets], options, [self.latest], remote.token
+            )
+        elif model is not None:
+            self.engine = Engine(
+                self.source, model, [self.targets], options, listeners=[self.latest]
+            )
         self.engine.start()
 
     @property
-    def model(self) -> Model:
-        """The model the engine runs now (a swap takes effect on the next engine loop)."""
-        return self.engine.model
+    def model(self) -> Model | None:
+        """The model the local engine runs now (a swap takes effect on the next engine loop);
+        None for a remote engine."""
+        return self.engine.model if isinstance(self.engine, Engine) else None
+
+    def remote_state(self) -> RemoteState | None:
+        """Connection state of a remote engine (any thread); None for a local one."""
+        return self.engine.state() if isinstance(self.engine, RemoteEngine) else None
 
     def swap_model(self, model_name: str) -> Model:
         """Load ``model_name`` and hand it to the running engine; StartError when it fails."""
+        if not isinstance(self.engine, Engine):
+            raise StartError(f"model {model_name!r}: a remote engine runs the server's model")
         try:
             model = load_model(model_name, registry=self.registry, threads=1)
         except ModelError as exc:
@@ -204,10 +241,34 @@ class StreamSession:
         self.engine.swap_model(model)
         return model
 
+    def set_targets(self, specs: Sequence[str]) -> list[str]:
+        """Replace the targets without stopping the stream; one message per spec that failed."""
+        return self.targets.update(specs)
+
+    def set_profile(self, profile: AvatarProfile | None) -> None:
+        """Use ``profile`` from the next frame on (a remote engine reads it once per frame)."""
+        if isinstance(self.engine, Engine):
+            self.engine.set_profile(profile)
+        else:
+            self.engine.options.profile = profile
+
+    def set_gain_db(self, db: float) -> None:
+        """Input gain from the next block on (local or remote engine)."""
+        if isinstance(self.engine, Engine):
+            self.engine.set_gain_db(db)
+        else:
+            self.engine.options.gain_db = db  # the remote client reads it per block
+
+    def set_avatar(self, avatar: str) -> None:
+        """The avatar id of the next frames (a str store the engine reads once per frame)."""
+        self.engine.options.avatar = avatar
+
     def close_retired_models(self) -> None:
         """Close models the engine has swapped away from (GUI timer; the engine swaps only at
         the top of its loop, so a model it no longer reports is never mid-inference)."""
-        current = self.engine.model
+        current = self.model
+        if current is None:  # a remote engine opens no models
+            return
         pending = self._models[-1]
         for model in [m for m in self._models if m is not current and m is not pending]:
             model.close()

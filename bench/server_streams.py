@@ -7,8 +7,16 @@ frame out, batching wait included) and the client's round trip (chunk sent → f
 
     python bench/server_streams.py --streams 1 8 16 32 48 --seconds 20
 
-prints one JSON object: per stream count, frames per second per stream, p50/p99/max processing.
+prints one JSON object: per stream count, frames per second per stream, p50/p99/max processing
+(``--json`` / ``--markdown`` also write it to files).
 Goal (issue 6): ≥ 32 streams at 25 FPS with p99 ≤ 32 ms on 2 cores.
+
+A network in between is EMULATED in the client (``--delay-ms 20 --jitter-ms 5``): shaping
+loopback with ``tc qdisc … netem`` needs the kernel's sch_netem, which this machine lacks. Each
+chunk leaves ``delay ± jitter`` (uniform, like netem's default) after it was captured, and each
+frame counts as arriving ``delay ± jitter`` after it really did; neither overtakes the one
+before (TCP keeps order). The round trip then holds both legs; server processing is measured on
+the server and only sees the jittered arrival pattern.
 """
 
 from __future__ import annotations
@@ -19,7 +27,9 @@ import json
 import multiprocessing as mp
 import sys
 import time
+from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -45,8 +55,27 @@ def _serve(model_name: str, threads: int, pipe: Connection) -> None:
         server.stop()
 
 
+@dataclass
+class Link:
+    """An emulated network leg: each message is late by ``delay ± jitter`` seconds (uniform),
+    never before the previous one (TCP keeps order). Zero delay and jitter: a plain loopback."""
+
+    delay_s: float = 0.0
+    jitter_s: float = 0.0
+    rng: np.random.Generator = field(default_factory=np.random.default_rng)
+    _last: float = 0.0
+
+    def arrival(self, t: float) -> float:
+        """When a message handed over at ``t`` (perf_counter seconds) comes out."""
+        if self.delay_s <= 0 and self.jitter_s <= 0:
+            return t
+        late = max(0.0, self.delay_s + self.rng.uniform(-self.jitter_s, self.jitter_s))
+        self._last = max(self._last, t + late)
+        return self._last
+
+
 async def _client(
-    port: int, pcm: bytes, seconds: float, offset: float
+    port: int, pcm: bytes, seconds: float, offset: float, up: Link, down: Link
 ) -> tuple[list[float], list[float], int]:
     """Stream ``seconds`` of audio paced in real time; (server ms, round-trip ms, frames)."""
     server_ms: list[float] = []
@@ -57,20 +86,22 @@ async def _client(
         hop = hello["model"]["hop_samples"]
         window = hello["model"]["window_samples"]
         shape = tuple(hello["model"]["output_shape"])
-        sent_at: dict[int, float] = {}  # samples sent → when
+        captured: dict[int, float] = {}  # samples sent → when the chunk was captured
         receiver = asyncio.create_task(
-            _receive(ws, shape, hop, window, sent_at, server_ms, round_ms)
+            _receive(ws, shape, hop, window, captured, server_ms, round_ms, down)
         )
         start = time.perf_counter()
         chunks = int(seconds / CHUNK_S)
         for i in range(chunks):
-            at = start + i * CHUNK_S
-            await asyncio.sleep(max(0.0, at - time.perf_counter()))
+            at = start + i * CHUNK_S  # the chunk's last sample is captured now
+            leave = up.arrival(at)
+            await asyncio.sleep(max(0.0, leave - time.perf_counter()))
             begin = (i * PAPER_CHUNK_BYTES) % (len(pcm) - PAPER_CHUNK_BYTES)
             begin -= begin % 2
+            # A late event loop is the client's problem, not the network's: time from the send.
+            captured[(i + 1) * PAPER_CHUNK_BYTES // 2] = time.perf_counter() - (leave - at)
             await ws.send(pcm[begin : begin + PAPER_CHUNK_BYTES])
-            sent_at[(i + 1) * PAPER_CHUNK_BYTES // 2] = time.perf_counter()
-        await asyncio.sleep(0.5)
+        await asyncio.sleep(0.5 + down.delay_s + down.jitter_s)
         receiver.cancel()
         frames = len(server_ms)
     return server_ms, round_ms, frames
@@ -81,23 +112,34 @@ async def _receive(
     shape: tuple[int, ...],
     hop: int,
     window: int,
-    sent_at: dict[int, float],
+    captured: dict[int, float],
     server_ms: list[float],
     round_ms: list[float],
+    down: Link,
 ) -> None:
     async for message in ws:
-        now = time.perf_counter()
+        now = down.arrival(time.perf_counter())
         frame = decode_frame(message, shape)
         server_ms.append(1000.0 * (frame.sent - frame.received))
         end = frame.sequence * hop + window
         chunk_end = -(-end // (PAPER_CHUNK_BYTES // 2)) * (PAPER_CHUNK_BYTES // 2)
-        if chunk_end in sent_at:
-            round_ms.append(1000.0 * (now - sent_at.pop(chunk_end)))
+        if chunk_end in captured:
+            round_ms.append(1000.0 * (now - captured.pop(chunk_end)))
 
 
-async def _run_streams(port: int, pcm: bytes, streams: int, seconds: float) -> dict[str, Any]:
+async def _run_streams(
+    port: int, pcm: bytes, streams: int, seconds: float, delay_ms: float, jitter_ms: float
+) -> dict[str, Any]:
+    links = [
+        (Link(delay_ms / 1000, jitter_ms / 1000, np.random.default_rng(2 * i)),
+         Link(delay_ms / 1000, jitter_ms / 1000, np.random.default_rng(2 * i + 1)))
+        for i in range(streams)
+    ]  # fmt: skip
     results = await asyncio.gather(
-        *(_client(port, pcm, seconds, 0.04 * i / streams) for i in range(streams))
+        *(
+            _client(port, pcm, seconds, 0.04 * i / streams, up, down)
+            for i, (up, down) in enumerate(links)
+        )
     )
     server = np.concatenate([np.asarray(r[0]) for r in results])
     trip = np.concatenate([np.asarray(r[1]) for r in results])
@@ -124,13 +166,43 @@ def _summary(ms: np.ndarray) -> dict[str, float]:
     }
 
 
+def markdown(results: dict[str, Any]) -> str:
+    """Streams vs p99: one row per stream count."""
+    link = results["network"]
+    lines = [
+        f"Model `{results['model']}`, {results['seconds']:g} s of audio per stream; network: "
+        + (f"emulated in the client, {link['delay_ms']:g} ± {link['jitter_ms']:g} ms each way"
+           if link["delay_ms"] or link["jitter_ms"] else "plain loopback"),
+        "",
+        "| streams | processed (%) | FPS per stream (min) | processing p50 / p99 / max (ms) "
+        "| round trip p50 / p99 / max (ms) |",
+        "|---|---|---|---|---|",
+    ]  # fmt: skip
+    for row in results["runs"]:
+        proc, trip = row["processing_ms"], row["round_trip_ms"]
+        lines.append(
+            f"| {row['streams']} | {row['processed_pct']:.2f} | {row['fps_per_stream_min']:.2f} "
+            f"| {proc['p50']:.2f} / {proc['p99']:.2f} / {proc['max']:.2f} "
+            f"| {trip['p50']:.2f} / {trip['p99']:.2f} / {trip['max']:.2f} |"
+        )
+    note = results.get("note")
+    return "\n".join(lines) + "\n" + (f"\n{note}\n" if note else "")
+
+
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--streams", type=int, nargs="+", default=[1, 8, 16, 32])
     parser.add_argument("--seconds", type=float, default=10.0, help="audio per client per run")
     parser.add_argument("--model", default=DEFAULT_MODEL)
     parser.add_argument("--threads", type=int, default=1, help="server ORT threads")
+    parser.add_argument("--delay-ms", type=float, default=0.0, help="emulated one-way delay")
+    parser.add_argument("--jitter-ms", type=float, default=0.0, help="emulated jitter (±, uniform)")
+    parser.add_argument("--note", help="a line stored with the results (e.g. machine load)")
+    parser.add_argument("--json", help="write the JSON here too")
+    parser.add_argument("--markdown", help="write the markdown table here")
     args = parser.parse_args(argv)
+    if args.delay_ms < 0 or args.jitter_ms < 0 or args.jitter_ms > args.delay_ms > 0:
+        parser.error("--delay-ms and --jitter-ms must be >= 0, jitter at most the delay")
     pcm = encode_pcm(decode_file(demo_path()))
     ctx = mp.get_context("spawn")
     here, there = ctx.Pipe()
@@ -140,11 +212,28 @@ def main(argv: list[str]) -> int:
         if not here.poll(60):
             raise SystemExit("server did not start")
         port = int(here.recv())
-        rows = [asyncio.run(_run_streams(port, pcm, n, args.seconds)) for n in args.streams]
+        rows = [
+            asyncio.run(_run_streams(port, pcm, n, args.seconds, args.delay_ms, args.jitter_ms))
+            for n in args.streams
+        ]
     finally:
         here.send("stop")
         proc.join(10)
-    print(json.dumps({"model": args.model, "seconds": args.seconds, "runs": rows}, indent=2))
+    results: dict[str, Any] = {
+        "model": args.model,
+        "seconds": args.seconds,
+        "network": {"delay_ms": args.delay_ms, "jitter_ms": args.jitter_ms,
+                    "emulated": bool(args.delay_ms or args.jitter_ms)},
+        "runs": rows,
+    }  # fmt: skip
+    if args.note:
+        results["note"] = args.note
+    text = json.dumps(results, indent=2)
+    print(text)
+    if args.json:
+        Path(args.json).write_text(text + "\n")
+    if args.markdown:
+        Path(args.markdown).write_text(markdown(results))
     return 0
 
 

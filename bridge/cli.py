@@ -1,7 +1,7 @@
 """``talkrig``: the command line. With no command it opens the desktop app (``talkrig.app``).
 
-Subcommands: ``run``, ``serve``, ``devices``, ``models``, ``infer``, ``bench``. Every error a
-user can cause (bad target, missing file, unknown device or model) ends in one
+Subcommands: ``run``, ``serve``, ``devices``, ``models``, ``infer``, ``render``, ``bench``.
+Every error a user can cause (bad target, missing file, unknown device or model) ends in one
 ``talkrig: error: ...`` line and exit status 2, never a traceback.
 """
 
@@ -22,7 +22,7 @@ from typing import Any
 from tqdm import tqdm
 
 from talkrig.bridge.audio.sources import AudioError, open_source
-from talkrig.bridge.engine import Engine, EngineOptions
+from talkrig.bridge.engine import GAIN_DB_MAX, GAIN_DB_MIN, Engine, EngineOptions
 from talkrig.bridge.post.chain import PostConfig
 from talkrig.bridge.post.profile import AvatarProfile, ProfileError, load_profile
 from talkrig.bridge.remote import RemoteEngine
@@ -107,6 +107,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         raise UsageError("--duration must be > 0")
     if not args.target:
         raise UsageError("give at least one --target (e.g. vmc://127.0.0.1:39539)")
+    if not GAIN_DB_MIN <= args.gain_db <= GAIN_DB_MAX:
+        raise UsageError(f"--gain-db must be within {GAIN_DB_MIN:g}..{GAIN_DB_MAX:+g} dB")
     post = _post_config(args)
     profile = _profile(args)
     model = None if args.server else _load(args)
@@ -123,7 +125,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             model.close()
         raise
     options = EngineOptions(post=post, profile=profile, avatar=args.avatar,
-                            duration_s=args.duration)  # fmt: skip
+                            duration_s=args.duration, gain_db=args.gain_db)  # fmt: skip
     engine: Engine | RemoteEngine
     if model is None:
         token = args.token or os.environ.get(TOKEN_ENV)
@@ -312,6 +314,51 @@ def _ticking(frames: Any, bar: tqdm) -> Any:
         yield frame
 
 
+# -- render ---------------------------------------------------------------------------------------
+def video_size(text: str) -> tuple[int, int]:
+    """``--size WIDTHxHEIGHT`` (argparse type): ``"640x480"`` → ``(640, 480)``."""
+    width, sep, height = text.lower().partition("x")
+    if not (sep and width.isdigit() and height.isdigit()):
+        raise argparse.ArgumentTypeError(f"size {text!r} is not WIDTHxHEIGHT, e.g. 640x480")
+    return int(width), int(height)
+
+
+def cmd_render(args: argparse.Namespace) -> int:
+    try:  # Qt paints the frames: only talkrig.app imports it
+        from talkrig.app.render import RenderError, check_size, render_video
+    except ImportError as exc:
+        raise UsageError(f"render needs the desktop app's Qt (PySide6): {exc}") from exc
+    try:
+        size = check_size(args.size)  # before the model loads: a bad size fails at once
+        post = _post_config(args)
+        profile = _profile(args)
+        bars: list[tqdm] = []  # made at the first frame, so an early error prints no bar
+
+        def progress(done: int, total: int) -> None:
+            if not bars:
+                bars.append(tqdm(total=total, unit="frame", desc=Path(args.file).name))
+            bars[0].update(done - bars[0].n)
+
+        with _load(args) as model:
+            try:
+                result = render_video(
+                    args.file, args.out, model, post, profile, size,
+                    None if args.quiet else progress,
+                )  # fmt: skip
+            finally:
+                for bar in bars:
+                    bar.close()
+    except RenderError as exc:
+        print(f"talkrig: error: {exc}", file=sys.stderr)
+        return 2
+    print(
+        f"talkrig: wrote {result.frames} frames ({result.video_codec}, {result.duration_s:.2f} s "
+        f"of audio) to {result.path}",
+        file=sys.stderr,
+    )
+    return 0
+
+
 # -- bench ----------------------------------------------------------------------------------------
 def cmd_bench(args: argparse.Namespace) -> int:
     from talkrig.bridge.benchmark import main as bench_main
@@ -346,6 +393,10 @@ def build_parser() -> argparse.ArgumentParser:
         "jsonl:PATH (repeatable)",
     )  # fmt: skip
     run.add_argument("--avatar", default="default", help="avatar id sent to Unity receivers")
+    run.add_argument(
+        "--gain-db", type=float, default=0.0, metavar="DB",
+        help=f"input gain before the model, {GAIN_DB_MIN:g}..{GAIN_DB_MAX:+g} dB (default 0)",
+    )  # fmt: skip
     run.add_argument(
         "--server", metavar="URL",
         help="infer on a `talkrig serve` server (ws://HOST:PORT) instead of locally",
@@ -393,6 +444,18 @@ def build_parser() -> argparse.ArgumentParser:
     _add_model_options(infer)
     _add_post_options(infer)
     infer.set_defaults(func=cmd_infer)
+
+    render = sub.add_parser("render", help="a whole audio file → video of the face with its audio")
+    render.add_argument("file", help="audio or video file (anything FFmpeg reads)")
+    render.add_argument("--out", required=True, help="output video, e.g. preview.mp4")
+    render.add_argument(
+        "--size", type=video_size, default=(640, 480), metavar="WxH",
+        help="video size in pixels, even numbers (default 640x480)",
+    )  # fmt: skip
+    render.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    _add_model_options(render)
+    _add_post_options(render)
+    render.set_defaults(func=cmd_render)
 
     bench = sub.add_parser("bench", help="run the benchmark (see bench/README.md)")
     bench.add_argument("bench_args", nargs=argparse.REMAINDER, help="benchmark options")

@@ -33,6 +33,7 @@ from talkrig.models.loader import Model
 log = logging.getLogger(__name__)
 
 FrameListener = Callable[[FaceFrame], None]
+GAIN_DB_MIN, GAIN_DB_MAX = -20.0, 30.0  # the input gain range the CLI and the app offer
 RING_SECONDS = 2.0  # raw audio the ring holds; the engine drains it every ≤ 40 ms
 
 
@@ -52,6 +53,12 @@ class EngineOptions:
     profile: AvatarProfile | None = None
     avatar: str = "default"
     duration_s: float | None = None  # stop after this much stream audio
+    gain_db: float = 0.0  # input gain applied to the 16 kHz audio before the model
+
+
+def db_to_gain(db: float) -> float:
+    """Decibels → amplitude factor (+6 dB ≈ × 2)."""
+    return float(10.0 ** (db / 20.0))
 
 
 class _Pipeline:
@@ -122,6 +129,7 @@ class Engine:
         self._pending_model: Model | None = None
         self._pending_profile: tuple[AvatarProfile | None] | None = None
         self._swap_lock = threading.Lock()
+        self._gain = db_to_gain(self.options.gain_db)
         self.metrics = Metrics(self._pipeline.lookahead_ms)
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -164,6 +172,11 @@ class Engine:
         with self._swap_lock:
             self._pending_profile = (profile,)
 
+    def set_gain_db(self, db: float) -> None:
+        """Input gain in dB from the next audio block on (any thread; one float store)."""
+        self.options.gain_db = db
+        self._gain = db_to_gain(db)
+
     # -- the loop (engine thread) ---------------------------------------------------------------
     def _run(self) -> None:
         try:
@@ -181,17 +194,24 @@ class Engine:
             got = self._ring.wait(WAIT_S)
             available = time.perf_counter()
             if got:
-                self._pipeline.framer.push(self._resampler(self._ring.read()))
+                self._pipeline.framer.push(self._gained(self._resampler(self._ring.read())))
             elif self.source.error:
                 self.error = self.source.error
                 return
             elif self.source.finished:
-                self._pipeline.framer.push(self._resampler(self._ring.read()))
-                self._pipeline.framer.push(self._resampler.flush())
+                self._pipeline.framer.push(self._gained(self._resampler(self._ring.read())))
+                self._pipeline.framer.push(self._gained(self._resampler.flush()))
                 self._drain(available, realtime=False)
                 return
             if self._drain(available, realtime):
                 return
+
+    def _gained(self, audio: np.ndarray) -> np.ndarray:
+        """``(n,)`` 16 kHz audio × the input gain, kept in the model's [-1, 1] (engine thread)."""
+        gain = self._gain
+        if gain == 1.0:
+            return audio
+        return np.clip(audio * np.float32(gain), -1.0, 1.0).astype(np.float32, copy=False)
 
     def _drain(self, available: float, realtime: bool) -> bool:
         """Turn due windows into frames; True when the duration is reached.

@@ -31,7 +31,7 @@ from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidSta
 
 from talkrig.bridge.audio.resample import StreamResampler
 from talkrig.bridge.audio.sources import AudioSource
-from talkrig.bridge.engine import EngineOptions, FrameListener, ring_for
+from talkrig.bridge.engine import EngineOptions, FrameListener, db_to_gain, ring_for
 from talkrig.bridge.frame import FaceFrame, FrameTimes
 from talkrig.bridge.metrics import Metrics
 from talkrig.bridge.senders.base import Sender
@@ -50,7 +50,7 @@ POLL_S = 0.05  # the client wakes at least this often to notice stop()
 OPEN_TIMEOUT_S = 5.0
 BACKOFF_MIN_S = 0.25
 BACKOFF_MAX_S = 8.0
-DRAIN_TIMEOUT_S = 5.0  # at the end of a file, wait this long for the last frames
+DRAIN_TIMEOUT_S = 5.0  # at the end of a file, wait this long for each next frame
 FATAL_CLOSE_CODES = frozenset({1003, 1008, 1009})  # the server says this client is at fault
 
 
@@ -222,10 +222,7 @@ class RemoteEngine:
         done, _ = await asyncio.wait({receiver, sender}, return_when=asyncio.FIRST_COMPLETED)
         ended = sender in done and sender.exception() is None
         if ended and sender.result() and not receiver.done():
-            try:
-                await asyncio.wait_for(session.all_received.wait(), DRAIN_TIMEOUT_S)
-            except TimeoutError:
-                log.warning("%s: the last frames did not come back", self.url)
+            await session.drain(self.url)
         for task in (receiver, sender):
             task.cancel()
         await asyncio.gather(receiver, sender, return_exceptions=True)
@@ -272,6 +269,9 @@ class _Session:
             audio = self.resampler(owner._ring.read())
             if ending:
                 audio = np.concatenate([audio, self.resampler.flush()])
+            gain = db_to_gain(owner.options.gain_db)  # read per block: the app changes it live
+            if gain != 1.0:
+                audio = np.clip(audio * np.float32(gain), -1.0, 1.0).astype(np.float32)
             if len(audio):
                 self.samples_sent += len(audio)
                 self._arrivals.append((self.samples_sent, time.perf_counter(), time.time()))
@@ -287,6 +287,19 @@ class _Session:
                     self.all_received.set()
                 return True
         return False
+
+    async def drain(self, url: str) -> None:
+        """Wait for the frames of the audio already sent; a loaded server may still be working
+        through a queue of seconds, so give up only after DRAIN_TIMEOUT_S without a frame."""
+        seen = -1
+        while self.frames != seen:
+            seen = self.frames
+            try:
+                await asyncio.wait_for(self.all_received.wait(), DRAIN_TIMEOUT_S)
+                return
+            except TimeoutError:
+                continue
+        log.warning("%s: the last %d frames did not come back", url, self._expected() - seen)
 
     def _expected(self) -> int:
         n = self.samples_sent

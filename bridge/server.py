@@ -44,6 +44,7 @@ CLOSE_POLICY = 1008  # rate limit, too many connections
 CLOSE_INTERNAL = 1011  # the model failed
 CLOSE_TRY_LATER = 1013
 START_TIMEOUT_S = 10.0
+CLOSE_TIMEOUT_S = 2.0  # a refused client that keeps sending never answers our close frame
 
 
 class ServerError(RuntimeError):
@@ -78,6 +79,16 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+@dataclass(frozen=True)
+class ServerState:
+    """What the server holds right now (see :meth:`StreamServer.state`): all zero when idle."""
+
+    handlers: int  # connection handlers running (each owns a framer and a post chain)
+    connections: int  # open WebSocket connections
+    pending_windows: int  # windows waiting for the next model call
+    inferring_windows: int  # windows in the model call now running
+
+
 class _Batcher:
     """Collects due windows from all connections; one model call per batch (loop thread)."""
 
@@ -85,6 +96,7 @@ class _Batcher:
         self._model = model
         self._max = max_batch
         self._pending: list[tuple[np.ndarray, asyncio.Future[np.ndarray]]] = []
+        self.inferring = 0
         self._wake = asyncio.Event()
         self._executor = ThreadPoolExecutor(1, thread_name_prefix="talkrig-infer")
 
@@ -102,16 +114,23 @@ class _Batcher:
             while self._pending:
                 batch, self._pending = self._pending[: self._max], self._pending[self._max :]
                 windows = np.stack([w for w, _ in batch])  # (B, window_samples)
+                self.inferring = len(batch)
                 try:
                     out = await loop.run_in_executor(self._executor, self._model, windows)
                 except ModelError as exc:
+                    self.inferring = 0
                     for _, future in batch:
                         if not future.done():
                             future.set_exception(exc)
                     continue
+                self.inferring = 0
                 for (_, future), values in zip(batch, out, strict=True):
                     if not future.done():  # its connection may have gone meanwhile
                         future.set_result(values)
+
+    @property
+    def pending(self) -> int:
+        return len(self._pending)
 
     def close(self) -> None:
         self._executor.shutdown(wait=True)
@@ -163,6 +182,8 @@ class StreamServer:
         self._active = 0
         self._thread: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._batcher: _Batcher | None = None
+        self._server: Server | None = None
         self._stopping: asyncio.Event | None = None
         self._ready = threading.Event()
         self._error: str | None = None
@@ -181,6 +202,25 @@ class StreamServer:
     def active_connections(self) -> int:
         """Connections being served now (any thread; a snapshot)."""
         return self._active
+
+    def state(self, timeout: float = 2.0) -> ServerState:
+        """A consistent snapshot, taken on the server thread (any other thread calls this).
+
+        Raises ServerError when the server is not running or does not answer in ``timeout``.
+        """
+        loop, batcher, server = self._loop, self._batcher, self._server
+        if loop is None or batcher is None or server is None or loop.is_closed():
+            raise ServerError("the server is not running")
+
+        async def take() -> ServerState:
+            return ServerState(
+                self._active, len(server.connections), batcher.pending, batcher.inferring
+            )
+
+        try:
+            return asyncio.run_coroutine_threadsafe(take(), loop).result(timeout)
+        except (RuntimeError, TimeoutError) as exc:
+            raise ServerError(f"the server did not report its state: {exc!r}") from exc
 
     # -- control (owner thread) -----------------------------------------------------------------
     def start(self) -> None:
@@ -220,20 +260,21 @@ class StreamServer:
     async def _main(self) -> None:
         self._loop = asyncio.get_running_loop()
         self._stopping = asyncio.Event()
-        self._batcher = _Batcher(self.model, self.config.max_batch)
-        batching = asyncio.create_task(self._batcher.run())
+        batcher = self._batcher = _Batcher(self.model, self.config.max_batch)
+        batching = asyncio.create_task(batcher.run())
         try:
             async with serve(
                 self._handle, self.config.host, self.config.port,
                 max_size=self.config.max_message_bytes, process_request=self._admit,
-                compression=None,
+                compression=None, close_timeout=CLOSE_TIMEOUT_S,
             ) as server:  # fmt: skip
+                self._server = server
                 self.port = _bound_port(server, self.config.port)
                 self._ready.set()
                 await self._stopping.wait()
         finally:
             batching.cancel()
-            self._batcher.close()
+            batcher.close()
 
     def _admit(self, connection: ServerConnection, request: Request) -> Response | None:
         """Before the handshake: token and connection count (HTTP 401 / 503)."""
@@ -265,6 +306,8 @@ class StreamServer:
         framer = Framer(card.window_samples, card.hop_samples)
         post = PostChain(card, self.config.post, self.model.rest_output())
         budget = _Budget(self.config.max_speed, self.config.burst_s)
+        batcher = self._batcher
+        assert batcher is not None  # set before the server accepts anyone
         await ws.send(self._hello)
         async for message in ws:
             received = time.time()
@@ -274,14 +317,17 @@ class StreamServer:
                 await ws.close(CLOSE_UNSUPPORTED, _reason(str(exc)))
                 return
             if not budget.take(len(audio) / card.sample_rate):
-                await ws.close(CLOSE_POLICY, f"rate limit: more than {budget.speed}x real time")
+                await ws.close(
+                    CLOSE_POLICY,
+                    f"rate limit: more than {budget.speed:g}x real time (server's --max-speed)",
+                )
                 return
             framer.push(audio)
             windows = [framer.take_next() for _ in range(framer.due())]
             if not windows:
                 continue
             try:
-                outputs = await asyncio.gather(*(self._batcher.submit(w) for _, w in windows))
+                outputs = await asyncio.gather(*(batcher.submit(w) for _, w in windows))
             except ModelError as exc:
                 await ws.close(CLOSE_INTERNAL, _reason(f"inference failed: {exc}"))
                 return

@@ -18,7 +18,7 @@ from .errors import ModelError
 from .session import read_card
 
 SHIPPED_DIR = Path(__file__).resolve().parent
-DEFAULT_MODEL = "baseline-energy-blendshapes"
+DEFAULT_MODEL = "talkrig-neutral"
 
 
 def user_model_dir() -> Path:

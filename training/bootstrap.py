@@ -27,6 +27,7 @@ from tqdm import tqdm
 from talkrig.models import arkit, faces
 from talkrig.models.contract import FRAME_RATE, HOP_SAMPLES, SAMPLE_RATE, Representation
 
+from .align import Aligner, AlignError
 from .augment import AugmentSettings, augment, change_speed
 from .labels import label_path, load_labels, save_labels
 from .landmarker import LabelError
@@ -53,10 +54,16 @@ class Take:
     lead_s: float
     trail_s: float
     intensity: float
+    prefix: str = CORPUS  # id prefix: one per source (espeak-ng, Piper, FSDD)
+    speaker: str = ""  # empty: the espeak-ng voice's name
 
     @property
     def id(self) -> str:
-        return f"{CORPUS}-{self.index:05d}"
+        return f"{self.prefix}-{self.index:05d}"
+
+    @property
+    def speaker_name(self) -> str:
+        return self.speaker or self.voice.name
 
 
 def draw_take(index: int, rng: np.random.Generator) -> Take:
@@ -147,7 +154,7 @@ def _row(take: Take, source: Path, frames: int) -> Utterance:
     return Utterance(
         id=take.id,
         corpus=CORPUS,
-        speaker=take.voice.name,
+        speaker=take.speaker_name,
         source=str(source),
         fps=float(FRAME_RATE),  # the labels' grid: one frame per hop
         sample_rate=SAMPLE_RATE,
@@ -156,39 +163,149 @@ def _row(take: Take, source: Path, frames: int) -> Utterance:
     )
 
 
+def draw_aligned_take(
+    index: int, rng: np.random.Generator, prefix: str, speaker: str, sentence: str
+) -> Take:
+    """Timing of a Piper or FSDD take (no espeak-ng voice): wider speed range, since a speed
+    change is also what makes one real voice sound like several."""
+    return Take(
+        index=index,
+        sentence=sentence,
+        voice=Voice(),
+        speed=float(rng.uniform(0.85, 1.2)),
+        lead_s=float(rng.uniform(0.1, 0.8)),
+        trail_s=float(rng.uniform(0.2, 0.8)),
+        intensity=float(rng.uniform(0.8, 1.2)),
+        prefix=prefix,
+        speaker=speaker,
+    )
+
+
+@dataclass
+class _Writer:
+    """Writes takes into a corpus folder, skipping the ones already there."""
+
+    out_dir: Path
+    clean: bool
+    frames: dict[str, int]
+
+    def __post_init__(self) -> None:
+        (self.out_dir / AUDIO_DIR).mkdir(parents=True, exist_ok=True)
+
+    def row(self, take: Take) -> Utterance:
+        path = self.out_dir / AUDIO_DIR / f"{take.id}.wav"
+        return _row(take, path, self.frames.get(take.id, 1))
+
+    def done(self, take: Take) -> bool:
+        labels_dir = self.out_dir / LABELS_DIR
+        if take.id not in self.frames and label_path(labels_dir, self.row(take)).is_file():
+            self.frames[take.id] = len(load_labels(labels_dir, self.row(take))["valid"])
+        return take.id in self.frames
+
+    def write(self, take: Take, speech: Speech, rng: np.random.Generator) -> None:
+        labels = take_labels(take, speech, rng, self.clean)
+        self.frames[take.id] = len(labels["valid"])
+        audio = (labels["audio"] * 32767).astype(np.int16)
+        wavfile.write(self.out_dir / AUDIO_DIR / f"{take.id}.wav", SAMPLE_RATE, audio)
+        save_labels(self.out_dir / LABELS_DIR, self.row(take), labels)
+
+
+def _espeak_takes(writer: _Writer, count: int, seed: int, progress: bool) -> list[Take]:
+    rngs = [np.random.default_rng([seed, index]) for index in range(count)]
+    takes = [draw_take(index, rng) for index, rng in enumerate(rngs)]
+    todo = [t for t in takes if not writer.done(t)]
+    for take in tqdm(todo, desc="espeak-ng", unit="utt", disable=not progress):
+        writer.write(take, speak_fresh(take.sentence, take.voice), rngs[take.index])
+    return takes
+
+
+def _piper_takes(writer: _Writer, count: int, seed: int, progress: bool) -> list[Take]:
+    from .aligned import PIPER_BATCH, PiperStyle, piper_speak
+
+    rngs = [np.random.default_rng([seed, 1, index]) for index in range(count)]
+    takes = [
+        draw_aligned_take(k, rng, "piper", "piper-joe", pick_sentence(rng))
+        for k, rng in enumerate(rngs)
+    ]
+    todo = [t for t in takes if not writer.done(t)]
+    aligner = Aligner() if todo else None
+    bar = tqdm(total=len(todo), desc="piper", unit="utt", disable=not progress)
+    for first in range(0, count, PIPER_BATCH):
+        batch = [t for t in todo if first <= t.index < first + PIPER_BATCH]
+        if not batch:
+            continue
+        style = PiperStyle.draw(np.random.default_rng([seed, 1, count + first]))
+        for take, audio in zip(batch, piper_speak([t.sentence for t in batch], style), strict=True):
+            assert aligner is not None
+            try:
+                phones = aligner.align(audio, take.sentence)
+            except AlignError as exc:
+                tqdm.write(f"skipped {take.id}: {exc}")
+                continue
+            writer.write(take, Speech(audio, SAMPLE_RATE, phones), rngs[take.index])
+            bar.update()
+    bar.close()
+    return [t for t in takes if writer.done(t)]
+
+
+def _fsdd_takes(writer: _Writer, folder: Path, count: int, seed: int, progress: bool) -> list[Take]:
+    from .aligned import digit_speech, digits_text, draw_digits, fsdd_recordings
+
+    recordings = fsdd_recordings(folder)
+    speakers = sorted({r.speaker for r in recordings})
+    takes, plans = [], {}
+    for k in range(count):
+        rng = np.random.default_rng([seed, 2, k])
+        speaker = speakers[int(rng.integers(len(speakers)))]
+        picks, gaps = draw_digits([r for r in recordings if r.speaker == speaker], rng)
+        take = draw_aligned_take(k, rng, "fsdd", f"fsdd-{speaker}", digits_text(picks))
+        takes.append(take)
+        plans[take.id] = (picks, gaps, rng)
+    todo = [t for t in takes if not writer.done(t)]
+    aligner = Aligner() if todo else None
+    for take in tqdm(todo, desc="fsdd", unit="utt", disable=not progress):
+        assert aligner is not None
+        picks, gaps, rng = plans[take.id]
+        try:
+            speech = digit_speech(picks, gaps, aligner)
+        except AlignError as exc:
+            tqdm.write(f"skipped {take.id}: {exc}")
+            continue
+        writer.write(take, speech, rng)
+    return [t for t in takes if writer.done(t)]
+
+
 def bootstrap(
     out_dir: str | Path,
     utterances: int,
     seed: int = 0,
     clean: bool = False,
     progress: bool = True,
+    piper: int = 0,
+    fsdd: Path | None = None,
+    fsdd_utterances: int = 0,
 ) -> list[Utterance]:
-    """Write (or complete) the corpus of ``utterances`` takes in ``out_dir``; returns the rows."""
-    if utterances < 1:
-        raise CorpusError(f"bootstrap needs at least one utterance, got {utterances}")
-    out_dir = Path(out_dir)
-    labels_dir, audio_dir = out_dir / LABELS_DIR, out_dir / AUDIO_DIR
-    audio_dir.mkdir(parents=True, exist_ok=True)
-    rngs = [np.random.default_rng([seed, index]) for index in range(utterances)]
-    takes = [draw_take(index, rng) for index, rng in enumerate(rngs)]
-    rows = {t.index: _row(t, audio_dir / f"{t.id}.wav", 1) for t in takes}
-    frames: dict[int, int] = {}
-    todo = []
-    for take in takes:
-        if label_path(labels_dir, rows[take.index]).is_file():
-            frames[take.index] = len(load_labels(labels_dir, rows[take.index])["valid"])
-        else:
-            todo.append(take)
-    for take in tqdm(todo, desc="bootstrap", unit="utt", disable=not progress):
-        speech = speak_fresh(take.sentence, take.voice)
-        labels = take_labels(take, speech, rngs[take.index], clean)
-        frames[take.index] = len(labels["valid"])
-        audio = (labels["audio"] * 32767).astype(np.int16)
-        wavfile.write(audio_dir / f"{take.id}.wav", SAMPLE_RATE, audio)
-        save_labels(labels_dir, rows[take.index], labels)
-    out = [_row(t, audio_dir / f"{t.id}.wav", frames[t.index]) for t in takes]
-    write_manifest(out_dir / MANIFEST_NAME, out)
-    return out
+    """Write (or complete) the corpus in ``out_dir``: ``utterances`` espeak-ng takes, ``piper``
+    Piper takes and ``fsdd_utterances`` FSDD digit strings from the ``fsdd`` folder; returns the
+    rows (also written to the manifest)."""
+    if (
+        utterances < 0
+        or piper < 0
+        or fsdd_utterances < 0
+        or utterances + piper + fsdd_utterances < 1
+    ):
+        raise CorpusError("bootstrap needs at least one utterance (and no negative counts)")
+    if fsdd_utterances and fsdd is None:
+        raise CorpusError("--fsdd-utterances needs --fsdd FOLDER")
+    writer = _Writer(Path(out_dir), clean, {})
+    takes = _espeak_takes(writer, utterances, seed, progress)
+    if piper:
+        takes += _piper_takes(writer, piper, seed, progress)
+    if fsdd_utterances and fsdd is not None:
+        takes += _fsdd_takes(writer, fsdd, fsdd_utterances, seed, progress)
+    rows = [writer.row(t) for t in takes]
+    write_manifest(Path(out_dir) / MANIFEST_NAME, rows)
+    return rows
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -196,6 +313,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("out", type=Path, help="folder to write (manifest.jsonl, labels/, audio/)")
     parser.add_argument("--utterances", type=int, default=500, help="number of utterances")
     parser.add_argument("--seed", type=int, default=0, help="corpus seed")
+    parser.add_argument("--piper", type=int, default=0, help="Piper takes (needs [bootstrap])")
+    parser.add_argument("--fsdd", type=Path, help="FSDD folder (real spoken digits)")
+    parser.add_argument("--fsdd-utterances", type=int, default=0, help="FSDD digit strings")
     parser.add_argument("--clean", action="store_true", help="no augmentation (speed kept)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
 
@@ -209,8 +329,11 @@ def run(args: argparse.Namespace) -> int:
             args.seed,
             clean=args.clean,
             progress=not args.no_progress,
+            piper=args.piper,
+            fsdd=args.fsdd,
+            fsdd_utterances=args.fsdd_utterances,
         )
-    except (CorpusError, LabelError, SynthError, OSError) as exc:
+    except (CorpusError, LabelError, SynthError, AlignError, OSError) as exc:
         print(f"talkrig train bootstrap: {exc}", file=sys.stderr)
         return 2
     hours = sum(r.duration_s for r in rows) / 3600

@@ -1,4 +1,4 @@
-"""``talkrig train prepare | fit | cv | export | report``.
+"""``talkrig train prepare | bootstrap | fit | cv | export | report | face-map | judge``.
 
 :func:`add_train_commands` adds a ``train`` command to the ``talkrig`` parser (bridge/cli.py
 hooks it in lazily, so streaming never imports torch). Every sub-command is a ``func(args) ->
@@ -39,10 +39,11 @@ def _errors() -> tuple[type[Exception], ...]:
     from .dataset import DatasetError
     from .export import ExportError
     from .fit import FitError
+    from .judge import JudgeError
 
     return (
         ConfigError, DatasetError, ExportError, FitError, FoldError, LabelError, CorpusError,
-        MetricError, PdmError, ReportError,
+        MetricError, PdmError, ReportError, JudgeError,
     )  # fmt: skip
 
 
@@ -68,12 +69,20 @@ def cmd_fit(args: argparse.Namespace) -> int:
     pdm = None
     if args.resume is not None:
         _, _, pdm = load_checkpoint(args.resume / CHECKPOINT)
-    train, pdm = load_clips(labels, train_u, config.representation, pdm, config.pdm_components)
-    dev, _ = load_clips(labels, dev_u, config.representation, pdm)
+    options: dict[str, Any] = {
+        "prosody": bool(config.prosody),
+        "jaw_lag_ms": config.jaw_lag_ms,
+        "jaw_blur_ms": config.jaw_blur_ms,
+    }
+    train, pdm = load_clips(
+        labels, train_u, config.representation, pdm, config.pdm_components, **options
+    )
+    dev, _ = load_clips(labels, dev_u, config.representation, pdm, **options)
     extra = {"data": str(args.data), "dev_speakers": sorted(dev_ids)}
     result = fit(
-        config, train, args.runs, dev=dev, pdm=pdm, name=args.name, resume=args.resume, extra=extra
-    )
+        config, train, args.runs, dev=dev, pdm=pdm, name=args.name, resume=args.resume,
+        extra=extra, progress=not args.no_progress,
+    )  # fmt: skip
     metrics = evaluate(result.network, dev, pdm) if dev else {}
     (result.run_dir / METRICS_FILE).write_text(json.dumps(metrics, indent=2) + "\n", "utf-8")
     if pdm is not None:
@@ -99,8 +108,15 @@ def cmd_cv(args: argparse.Namespace) -> int:
         write_folds(folds_file, folds)
     for k in range(len(folds)):
         train_u, test_u = split(utterances, folds, k)
-        train, pdm = load_clips(labels, train_u, config.representation, None, config.pdm_components)
-        test, _ = load_clips(labels, test_u, config.representation, pdm)
+        options: dict[str, Any] = {
+            "prosody": bool(config.prosody),
+            "jaw_lag_ms": config.jaw_lag_ms,
+            "jaw_blur_ms": config.jaw_blur_ms,
+        }
+        train, pdm = load_clips(
+            labels, train_u, config.representation, None, config.pdm_components, **options
+        )
+        test, _ = load_clips(labels, test_u, config.representation, pdm, **options)
         extra = {"data": str(args.data), "test_fold": k, "test_speakers": folds[k]}
         result = fit(config, train, args.runs, pdm=pdm, name=f"fold{k}", extra=extra)
         metrics = evaluate(result.network, test, pdm)
@@ -110,30 +126,59 @@ def cmd_cv(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    """A run's checkpoint → one ONNX file with its card; ``--eval`` scores it first."""
+    """A run's checkpoint → one ONNX file with its card; ``--eval`` scores it first;
+    ``--face-map`` turns a blendshape run into a landmark model."""
     from .dataset import load_clips
     from .evaluate import evaluate
     from .export import card_for, export_onnx
+    from .face_map import FaceMap
     from .fit import load_checkpoint
 
     network, state, pdm = load_checkpoint(args.run / CHECKPOINT)
     config = TrainConfig(**state["config"])
+    representation = Representation(config.representation)
+    face_map = None
+    if args.face_map is not None:
+        if pdm is not None:
+            raise ReportError("--face-map needs a blendshape run")
+        try:
+            face_map = FaceMap.load(args.face_map)
+        except (OSError, KeyError, ValueError) as exc:
+            raise ReportError(f"face map {str(args.face_map)!r} is unreadable: {exc}") from None
+        representation = (
+            Representation.LANDMARKS_2D
+            if face_map.neutral.shape[1] == 2
+            else Representation.LANDMARKS_3D
+        )
     metrics: dict[str, Any] = {}
     metrics_file = args.run / METRICS_FILE
-    if metrics_file.is_file():
+    if metrics_file.is_file() and face_map is None:
         metrics = json.loads(metrics_file.read_text("utf-8"))
     if args.eval is not None:
         utterances, labels = _data(args.eval)
         clips, _ = load_clips(labels, utterances, config.representation, pdm)
         metrics = {f"{k} ({args.eval.name})": v for k, v in evaluate(network, clips, pdm).items()}
+    if args.metrics is not None:
+        metrics.update(_judged_metrics(args.metrics, args.name))
     card = card_for(
-        network, args.name, Representation(config.representation),
+        network, args.name, representation,
         training_data=args.training_data, license=args.license, family=Family(args.family),
         metrics=metrics, description=args.description,
     )  # fmt: skip
-    path = export_onnx(network, args.out, card, pdm)
+    path = export_onnx(network, args.out, card, pdm, face_map)
     print(f"{path}: {path.stat().st_size / 1e6:.1f} MB, card {card.name!r}")
     return 0
+
+
+def _judged_metrics(path: Path, name: str) -> dict[str, float]:
+    """The flat ``judge`` results of model ``name`` from a ``talkrig train judge --json`` file."""
+    try:
+        results = json.loads(path.read_text("utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise ReportError(f"judge results {str(path)!r} are unreadable: {exc}") from None
+    if name not in results:
+        raise ReportError(f"judge results {str(path)!r} have no model {name!r}")
+    return {f"{part}: {k}": v for part, values in results[name].items() for k, v in values.items()}
 
 
 def cmd_report(args: argparse.Namespace) -> int:
@@ -180,6 +225,25 @@ def _config_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--set", action="append", metavar="KEY=VALUE", help="override one key")
 
 
+def cmd_face_map(args: argparse.Namespace) -> int:
+    """Fit the blendshapes → landmarks maps on real talking-face clips and save them."""
+    from .face_map import grid_face_maps
+
+    landmarker = args.landmarker or args.clips.parent / "face_landmarker.task"
+    args.out_dir.mkdir(parents=True, exist_ok=True)
+    for representation, face_map in grid_face_maps(args.clips, landmarker).items():
+        path = args.out_dir / f"facemap-{representation}.npz"
+        face_map.save(path)
+        print(f"{path}: {face_map.neutral.shape[0]} points x {face_map.neutral.shape[1]}")
+    return 0
+
+
+def cmd_judge(args: argparse.Namespace) -> int:
+    from .judge import run
+
+    return run(args)
+
+
 def cmd_bootstrap(args: argparse.Namespace) -> int:
     from .bootstrap import run
 
@@ -208,6 +272,7 @@ def add_train_commands(subparsers: Any) -> argparse.ArgumentParser:
     fit_p.add_argument("--name", default="run", help="run folder suffix")
     fit_p.add_argument("--resume", type=Path, help="continue this run folder")
     fit_p.add_argument("--dev-speaker", action="append", help="hold out a speaker (repeatable)")
+    fit_p.add_argument("--no-progress", action="store_true", help="no progress bars")
     _config_options(fit_p)
     fit_p.set_defaults(func=_guarded("fit", cmd_fit))
 
@@ -227,11 +292,25 @@ def add_train_commands(subparsers: Any) -> argparse.ArgumentParser:
     export.add_argument("--license", default="MIT", help="licence of the weights")
     export.add_argument("--description", default="")
     export.add_argument("--eval", type=Path, help="prepared folder to score the model on")
+    export.add_argument("--face-map", type=Path, help="blendshapes → landmarks map (.npz)")
+    export.add_argument("--metrics", type=Path, help="`train judge --json` results for the card")
     export.set_defaults(func=_guarded("export", cmd_export))
 
     report = sub.add_parser("report", help="tables of mean metrics over folds")
     report.add_argument("runs", type=Path)
     report.set_defaults(func=_guarded("report", cmd_report))
+
+    face = sub.add_parser("face-map", help="fit blendshapes → landmarks maps on real videos")
+    face.add_argument("clips", type=Path, help="folder of talking-face *.mpg clips (GRID)")
+    face.add_argument("--out-dir", type=Path, required=True, help="writes facemap-*.npz here")
+    face.add_argument("--landmarker", type=Path, help="face_landmarker.task (default: beside)")
+    face.set_defaults(func=_guarded("face-map", cmd_face_map))
+
+    from .judge import add_arguments as add_judge_arguments
+
+    judge = sub.add_parser("judge", help="score exported models on real speech (GRID + speech)")
+    add_judge_arguments(judge)
+    judge.set_defaults(func=_guarded("judge", cmd_judge))
     return train
 
 

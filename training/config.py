@@ -27,7 +27,7 @@ class ConfigError(ValueError):
 
 
 CHECKPOINT = "checkpoint.pt"  # name of a run folder's checkpoint (see fit.py)
-ARCHITECTURES = ("cnn", "sincnet", "lstm")
+ARCHITECTURES = ("cnn", "sincnet", "lstm", "mel-cnn")
 REPRESENTATIONS = ("blendshapes", "landmarks2d", "landmarks3d")
 
 
@@ -38,6 +38,13 @@ class TrainConfig:
 
     architecture: str = "cnn"
     representation: str = "blendshapes"
+    # 0: the architecture's default; cnn: channels of the first conv layer, doubling per layer
+    # (paper: 64); mel-cnn: channels of each layer (128); sincnet: sinc filters (paper: 80)
+    width: int = 0
+    sinc_taps: int = 251  # length of SincNet's band-pass filters
+    prosody: int = 0  # 1: add prosody-driven brows/smile to blendshape labels (emotional family)
+    jaw_lag_ms: float = 0.0  # delay the jaw-opening labels (dataset.delay_jaw)
+    jaw_blur_ms: float = 0.0  # and blur them (Gaussian sigma)
     epochs: int = 20
     batch_size: int = 32  # segments per batch (windows when segment_frames = 1, as in the paper)
     segment_frames: int = 25  # frames predicted per example in one fully-convolutional pass
@@ -65,6 +72,7 @@ class TrainConfig:
         for key in (
             "epochs",
             "batch_size",
+            "sinc_taps",
             "segment_frames",
             "pdm_components",
             "threads",
@@ -72,6 +80,8 @@ class TrainConfig:
         ):
             if getattr(self, key) < 1:
                 problems.append(f"{key} must be >= 1, got {getattr(self, key)}")
+        if self.width < 0:
+            problems.append(f"width must be >= 0, got {self.width}")
         if self.device not in ("cpu", "cuda", "auto"):
             problems.append(f"device {self.device!r} is not one of cpu, cuda, auto")
         if not self.lr > 0:

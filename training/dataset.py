@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from scipy import ndimage
 from torch.utils.data import Dataset
 
 from talkrig.models import arkit
@@ -23,6 +24,7 @@ from talkrig.models import arkit
 from .labels import load_labels
 from .manifest import Utterance
 from .pdm import Pdm, align_to, fit_pdm
+from .prosody import prosody_curves
 
 
 class DatasetError(ValueError):
@@ -49,10 +51,19 @@ def _array(arrays: Mapping[str, np.ndarray], key: str, uid: str) -> np.ndarray:
 
 
 def clip_from_arrays(
-    uid: str, arrays: Mapping[str, np.ndarray], representation: str, pdm: Pdm | None = None
+    uid: str,
+    arrays: Mapping[str, np.ndarray],
+    representation: str,
+    pdm: Pdm | None = None,
+    prosody: bool = False,
+    jaw_lag_ms: float = 0.0,
+    jaw_blur_ms: float = 0.0,
 ) -> Clip:
     """Targets for ``representation`` (``blendshapes``, ``landmarks2d``, ``landmarks3d``) from one
-    utterance's label arrays; landmark targets are the PDM coefficients of ``pdm``."""
+    utterance's label arrays; landmark targets are the PDM coefficients of ``pdm``. With
+    ``prosody``, blendshape targets also get the emotional family's brows and smile computed from
+    the audio (``prosody.py``; for corpora whose labels move only the mouth). ``jaw_lag_ms``
+    delays the jaw-opening shapes of blendshape targets (:func:`delay_jaw`)."""
     audio = _array(arrays, "audio", uid).astype(np.float32)
     valid = _array(arrays, "valid", uid).astype(bool)
     labels = _array(arrays, representation, uid).astype(np.float32)
@@ -65,7 +76,11 @@ def clip_from_arrays(
     if representation == "blendshapes":
         if labels.shape[1:] != (arkit.COUNT,):
             raise DatasetError(f"labels of {uid!r}: blendshapes {labels.shape} are not (T, 52)")
-        targets = labels
+        targets = (
+            delay_jaw(labels, jaw_lag_ms, jaw_blur_ms) if jaw_lag_ms or jaw_blur_ms else labels
+        )
+        if prosody:
+            targets = np.maximum(labels, prosody_curves(audio, len(labels)))
     else:
         if pdm is None:
             raise DatasetError(f"{representation} targets of {uid!r} need a PDM")
@@ -86,12 +101,35 @@ def clip_from_arrays(
     return Clip(uid, audio, targets, valid, shapes)
 
 
+JAW_SHAPES = ("jawOpen", "mouthLowerDownLeft", "mouthLowerDownRight")
+
+
+def delay_jaw(blendshapes: np.ndarray, lag_ms: float, blur_ms: float = 0.0) -> np.ndarray:
+    """``(T, 52)`` with the jaw-opening shapes delayed by ``lag_ms`` (linear interpolation on the
+    40 ms grid, the first value held) and blurred by a Gaussian of ``blur_ms``.
+
+    Phone-aligned viseme curves put the jaw's peak in the middle of the vowel; a real jaw,
+    heavier than the lips, gets there later: on the real GRID clips MediaPipe's jawOpen follows
+    such curves by 40–80 ms while the lips close on time."""
+    out = blendshapes.copy()
+    frames = np.arange(len(out), dtype=np.float64)
+    for name in JAW_SHAPES:
+        column = arkit.INDEX[name]
+        out[:, column] = np.interp(frames - lag_ms / 40.0, frames, blendshapes[:, column])
+        if blur_ms > 0:
+            out[:, column] = ndimage.gaussian_filter1d(out[:, column], blur_ms / 40.0)
+    return out
+
+
 def load_clips(
     cache_dir: Path,
     utterances: Sequence[Utterance],
     representation: str,
     pdm: Pdm | None = None,
     components: int = 20,
+    prosody: bool = False,
+    jaw_lag_ms: float = 0.0,
+    jaw_blur_ms: float = 0.0,
 ) -> tuple[list[Clip], Pdm | None]:
     """Clips of ``utterances`` from their label files in ``cache_dir``. A landmark model without
     a ``pdm`` gets one fitted on these utterances' valid frames (``components`` components);
@@ -100,7 +138,10 @@ def load_clips(
     if representation != "blendshapes" and pdm is None:
         pdm = fit_pdm(valid_landmarks(arrays, representation), components)
     pairs = zip(utterances, arrays, strict=True)
-    return [clip_from_arrays(u.id, a, representation, pdm) for u, a in pairs], pdm
+    return [
+        clip_from_arrays(u.id, a, representation, pdm, prosody, jaw_lag_ms, jaw_blur_ms)
+        for u, a in pairs
+    ], pdm
 
 
 def valid_landmarks(arrays: Sequence[Mapping[str, np.ndarray]], representation: str) -> np.ndarray:

@@ -17,10 +17,12 @@ from typing import Any
 import torch
 from torch import nn
 
+from talkrig.models import arkit
 from talkrig.models.builders import make_card
 from talkrig.models.card import ModelCard
 from talkrig.models.contract import INPUT_NAME, Family, Representation
 
+from .face_map import FaceMap
 from .networks import FaceNet
 from .pdm import Pdm
 
@@ -50,8 +52,30 @@ class Exported(nn.Module):
     def forward(self, audio: torch.Tensor) -> torch.Tensor:
         out = self.network(audio)  # (B, out_dim)
         if not self.points:
-            return out
+            return torch.clamp(out, 0.0, 1.0)  # the contract's range for blendshapes
         flat = torch.matmul(out, self.basis) + self.mean  # (B, P * D)
+        return flat.view(-1, self.points, self.dims)
+
+
+class FaceMapped(nn.Module):
+    """A blendshape network whose (clamped) output drives a :class:`FaceMap`: ``(B, W)`` →
+    ``(B, P, D)`` landmarks of a real face (``face_map.py``)."""
+
+    basis: torch.Tensor  # (52, P * D) buffer
+    neutral: torch.Tensor  # (P * D,) buffer
+
+    def __init__(self, network: FaceNet, face_map: FaceMap) -> None:
+        super().__init__()
+        self.network = network
+        self.points, self.dims = face_map.neutral.shape
+        self.register_buffer(
+            "basis", torch.from_numpy(face_map.basis.reshape(arkit.COUNT, -1).copy())
+        )
+        self.register_buffer("neutral", torch.from_numpy(face_map.neutral.reshape(-1).copy()))
+
+    def forward(self, audio: torch.Tensor) -> torch.Tensor:
+        weights = torch.clamp(self.network(audio), 0.0, 1.0)  # (B, 52)
+        flat = torch.matmul(weights, self.basis) + self.neutral
         return flat.view(-1, self.points, self.dims)
 
 
@@ -98,16 +122,32 @@ def _check(network: FaceNet, pdm: Pdm | None, card: ModelCard) -> None:
         )
 
 
-def export_onnx(network: FaceNet, path: Path, card: ModelCard, pdm: Pdm | None = None) -> Path:
-    """Write ``network`` (eval mode, CPU) as ``path`` with ``card`` in its metadata.
+def export_onnx(
+    network: FaceNet,
+    path: Path,
+    card: ModelCard,
+    pdm: Pdm | None = None,
+    face_map: FaceMap | None = None,
+) -> Path:
+    """Write ``network`` (eval mode, CPU) as ``path`` with ``card`` in its metadata; with
+    ``face_map``, a blendshape network is exported as the landmark model the map makes of it.
 
     Raises:
-        ExportError: when network, PDM and card disagree, or the file cannot be written.
+        ExportError: when network, PDM, face map and card disagree, or the file cannot be written.
     """
     import onnx
 
-    _check(network, pdm, card)
-    module = Exported(network, pdm).eval()
+    module: nn.Module
+    if face_map is None:
+        _check(network, pdm, card)
+        module = Exported(network, pdm).eval()
+    else:
+        if network.out_dim != arkit.COUNT or card.output_shape != face_map.neutral.shape:
+            raise ExportError(
+                f"card {card.name!r} wants {card.output_shape}; the face map gives "
+                f"{face_map.neutral.shape} from a network of {network.out_dim} outputs (needs 52)"
+            )
+        module = FaceMapped(network, face_map).eval()
     output = card.representation.output_name
     dummy = torch.zeros(2, network.window_samples)
     try:

@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 import torch
 from torch.utils.data import DataLoader
+from tqdm import tqdm
 
 from .config import CHECKPOINT, TrainConfig, save_config
 from .dataset import Clip, SegmentDataset, padded_audio
@@ -85,8 +86,18 @@ def masked_smooth_l1(
 
 
 def _network(config: TrainConfig, out_dim: int) -> FaceNet:
+    widths: dict[str, Any] = {}
+    if config.architecture == "cnn" and config.width:
+        widths["channels"] = tuple(config.width * 2**k for k in range(4))
+    elif config.architecture == "mel-cnn" and config.width:
+        widths["channels"] = config.width
+    elif config.architecture == "sincnet":
+        widths["taps"] = config.sinc_taps
+        if config.width:
+            widths["filters"] = config.width
     return build_network(
         config.architecture,
+        **widths,
         out_dim=out_dim,
         window_samples=config.window_samples,
         hop_samples=config.hop_samples,
@@ -106,13 +117,18 @@ def _dataset(config: TrainConfig, clips: Sequence[Clip]) -> SegmentDataset:
 
 
 def _epoch(
-    network: FaceNet, loader: DataLoader[Any], config: TrainConfig, optimizer: Any = None
+    network: FaceNet,
+    loader: DataLoader[Any],
+    config: TrainConfig,
+    optimizer: Any = None,
+    label: str = "",
 ) -> float:
     network.train(optimizer is not None)
     device = next(network.parameters()).device
     total, count = 0.0, 0
+    bar = tqdm(loader, desc=label, unit="batch", leave=False, disable=not label)
     with torch.set_grad_enabled(optimizer is not None):
-        for batch in loader:
+        for batch in bar:
             audio, targets, valid = (t.to(device) for t in batch)
             loss = masked_smooth_l1(network.frames(audio), targets, valid, config.smooth_l1_beta)
             if optimizer is not None:
@@ -185,13 +201,15 @@ def fit(
     name: str = "run",
     resume: Path | None = None,
     extra: dict[str, Any] | None = None,
+    progress: bool = False,
 ) -> FitResult:
     """Train ``config.architecture`` on ``train`` clips (targets already blendshapes or PDM
     coefficients) for ``config.epochs`` epochs in a new run folder under ``runs_root``, or
     continue the run folder ``resume`` up to ``config.epochs`` (only ``epochs``, ``threads``
     and ``device`` may change).
 
-    Runs on the calling thread; uses ``config.threads`` torch threads.
+    Runs on the calling thread; uses ``config.threads`` torch threads. ``progress`` shows a
+    tqdm bar per epoch on stderr.
     """
     if not train:
         raise FitError("no training clips")
@@ -238,7 +256,8 @@ def fit(
         torch.manual_seed(config.seed + epoch)
         shuffle = torch.Generator().manual_seed(config.seed + epoch)
         loader = DataLoader(train_set, config.batch_size, shuffle=True, generator=shuffle)
-        row = {"epoch": epoch + 1, "train_loss": _epoch(network, loader, config, optimizer)}
+        label = f"epoch {epoch + 1}/{config.epochs}" if progress else ""
+        row = {"epoch": epoch + 1, "train_loss": _epoch(network, loader, config, optimizer, label)}
         if dev_set is not None:
             row["dev_loss"] = _epoch(network, DataLoader(dev_set, config.batch_size), config)
         history.append(row)

@@ -91,7 +91,7 @@ class LogMelDeltas(nn.Module):
         self.register_buffer("mel", torch.tensor(mel_filterbank(bands, n_fft)))
         delta = torch.tensor([-2.0, -1.0, 0.0, 1.0, 2.0]) / 10.0
         self.register_buffer("delta", delta.repeat(bands, 1, 1))  # (bands, 1, 5) depthwise
-        self.hop, self.bins, self.bands = hop, bins, bands
+        self.hop, self.bins, self.bands, self.n_fft = hop, bins, bands, n_fft
 
     def forward(self, audio: torch.Tensor) -> torch.Tensor:
         spec = nn.functional.conv1d(audio.unsqueeze(1), self.dft, stride=self.hop)

@@ -1,4 +1,4 @@
-"""``TargetsPanel``: the targets list (add, remove, enable) with each target's live state."""
+"""``TargetsPanel``: the targets list (add, edit, remove, enable) with each target's live state."""
 
 from __future__ import annotations
 
@@ -16,21 +16,23 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from talkrig.app.choices import is_local_unity
 from talkrig.app.settings import TargetSetting
 from talkrig.app.stream import check_target
 from talkrig.bridge.senders.base import SenderState
 from talkrig.bridge.senders.targets import SPEC_HELP, TargetError
 
 _SPEC, _STATE = 0, 1
+_ACCEPTED = Qt.ItemDataRole.UserRole  # the spec text last accepted, to undo a refused edit
 IDLE = "not running"
 
 
 class TargetsPanel(QWidget):
-    """A two-column table (checkable spec, state) and an entry line to add a spec.
+    """A two-column table (checkable, editable spec; state) and an entry line to add a spec.
 
     Signals (GUI thread):
-        changed: the list or an enabled flag changed (the window saves settings, and tells the
-            user that a running stream picks it up at the next start).
+        changed: the list, a spec or an enabled flag changed (the window hands the enabled
+            specs to a running stream, which swaps only the targets that changed).
         problem(str): a spec was refused; the message names it.
     """
 
@@ -100,6 +102,25 @@ class TargetsPanel(QWidget):
         self.changed.emit()
         return True
 
+    def set_enabled(self, row: int, enabled: bool) -> None:
+        """Tick or untick ``row`` (emits ``changed`` when that changes anything)."""
+        state = Qt.CheckState.Checked if enabled else Qt.CheckState.Unchecked
+        self._item(row, _SPEC).setCheckState(state)
+
+    def set_spec(self, row: int, spec: str) -> bool:
+        """Edit ``row``'s spec as a user would; False (and ``problem``) when it is refused."""
+        self._item(row, _SPEC).setText(spec)
+        return self._item(row, _SPEC).text() == spec.strip()
+
+    def ensure_local_unity(self, port: int) -> None:
+        """Enable a target sending to this machine's ``port``, adding one when there is none."""
+        for row, target in enumerate(self.targets()):
+            if is_local_unity(target.spec, port):
+                if not target.enabled:
+                    self.set_enabled(row, True)
+                return
+        self.add(f"unity://127.0.0.1:{port}")
+
     def state_text(self, row: int) -> str:
         """What the state column of ``row`` says."""
         return self._item(row, _STATE).text()
@@ -133,12 +154,16 @@ class TargetsPanel(QWidget):
             Qt.ItemFlag.ItemIsUserCheckable
             | Qt.ItemFlag.ItemIsEnabled
             | Qt.ItemFlag.ItemIsSelectable
+            | Qt.ItemFlag.ItemIsEditable
         )
+        spec.setData(_ACCEPTED, target.spec)
         spec.setCheckState(Qt.CheckState.Checked if target.enabled else Qt.CheckState.Unchecked)
         state = QTableWidgetItem(IDLE)
         state.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable)
+        blocked = self.table.blockSignals(True)  # a half-built row must not reach listeners
         self.table.setItem(row, _SPEC, spec)
         self.table.setItem(row, _STATE, state)
+        self.table.blockSignals(blocked)
 
     def _add_entry(self) -> None:
         if self.add(self.entry.text()):
@@ -152,5 +177,33 @@ class TargetsPanel(QWidget):
             self.changed.emit()
 
     def _item_changed(self, item: QTableWidgetItem) -> None:
-        if item.column() == _SPEC:
-            self.changed.emit()
+        if item.column() != _SPEC:
+            return
+        accepted = str(item.data(_ACCEPTED))
+        spec = item.text().strip()
+        if spec != accepted:  # an edit of the text, not of the tick box
+            problem = self._refusal(spec, item.row())
+            if problem is not None:
+                self.table.blockSignals(True)
+                item.setText(accepted)
+                self.table.blockSignals(False)
+                self.problem.emit(problem)
+                return
+            self.table.blockSignals(True)
+            item.setText(spec)
+            item.setData(_ACCEPTED, spec)
+            self.table.blockSignals(False)
+        self.changed.emit()
+
+    def _refusal(self, spec: str, row: int) -> str | None:
+        """Why ``spec`` cannot replace row ``row``'s spec, or None."""
+        if not spec:
+            return "a target spec cannot be empty"
+        others = [t.spec for r, t in enumerate(self.targets()) if r != row]
+        if spec in others:
+            return f"target {spec!r} is already in the list"
+        try:
+            check_target(spec)
+        except TargetError as exc:
+            return str(exc)
+        return None

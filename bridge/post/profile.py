@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -38,6 +39,7 @@ from types import MappingProxyType
 from typing import Any
 
 import numpy as np
+import tomli_w
 
 from talkrig.models import arkit
 
@@ -189,6 +191,10 @@ class AvatarProfile:
             raise ProfileError(f"{where}: rename: several shapes are sent as {twice}")
         return out
 
+    def shape_settings(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Per-shape (gain, offset, lo, hi), each ``(52,)`` float32 in canonical order (copies)."""
+        return self._gain.copy(), self._offset.copy(), self._lo.copy(), self._hi.copy()
+
     @property
     def output_names(self) -> tuple[str, ...]:
         """The names :meth:`apply` puts in ``avatar_values``, in order."""
@@ -242,6 +248,39 @@ def profile_from_file(path: str | Path) -> AvatarProfile:
     if unknown:
         raise ProfileError(f"{path}: unknown key {unknown[0]!r} (known: {', '.join(_KEYS)})")
     return AvatarProfile(**{"name": path.stem, **data, "source": str(path)})
+
+
+def to_toml(profile: AvatarProfile) -> str:
+    """The profile as TOML text that :func:`profile_from_file` reads back to an equal profile
+    (``source`` aside). Clamp pairs are written as ``[lo, hi]`` arrays."""
+    data: dict[str, Any] = {
+        "name": profile.name,
+        "description": profile.description,
+        "names": profile.names,
+        "mouth_only": profile.mouth_only,
+        "vowels": profile.vowels,
+        "gain": dict(profile.gain),
+        "offset": dict(profile.offset),
+        "clamp": {k: [float(v[0]), float(v[1])] for k, v in profile.clamp.items()},
+        "rename": dict(profile.rename),
+    }
+    return tomli_w.dumps(data)
+
+
+def save_profile(profile: AvatarProfile, path: str | Path) -> Path:
+    """Write ``profile`` as TOML to ``path`` atomically (a crash never leaves half a file);
+    creates the folder. Raises :class:`ProfileError` naming the file when it cannot."""
+    path = Path(path)
+    if path.suffix.lower() != ".toml":
+        raise ProfileError(f"{path}: a saved profile is a .toml file")
+    tmp = path.with_name(path.name + ".tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp.write_text(to_toml(profile), encoding="utf-8")
+        os.replace(tmp, path)
+    except OSError as exc:
+        raise ProfileError(f"{path}: cannot save the profile: {exc}") from None
+    return path
 
 
 def shipped_profiles() -> dict[str, Path]:

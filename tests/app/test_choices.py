@@ -5,13 +5,18 @@ from __future__ import annotations
 from pathlib import Path
 
 from talkrig.app.choices import (
+    DEFAULT_AVATAR_LABEL,
     DEMO_LABEL,
+    avatar_choices,
     device_choices,
+    is_local_unity,
     model_choices,
     pick,
     profile_choices,
+    split_avatar,
 )
 from talkrig.app.settings import DEMO_DEVICE, NO_PROFILE
+from talkrig.bridge.announce import Announced
 from talkrig.bridge.audio.base import AudioError
 from talkrig.bridge.audio.devices import DeviceInfo
 from talkrig.bridge.post.profile import shipped_profiles
@@ -64,3 +69,31 @@ def test_pick_falls_back_with_a_notice() -> None:
     value, notice = pick(choices, "Gone Mic", DEMO_DEVICE, "input device")
     assert value == DEMO_DEVICE
     assert notice is not None and "'Gone Mic'" in notice
+
+
+def test_avatars_default_then_announced_then_the_saved_one() -> None:
+    heard = [Announced("127.0.0.1", 39541, "hero", 1.0), Announced("127.0.0.1", 40000, "a/b", 1.0)]
+    choices = avatar_choices(heard, "default")
+    assert [c.label for c in choices] == [
+        DEFAULT_AVATAR_LABEL,
+        "Unity: hero @ 39541",
+        "Unity: a/b @ 40000",
+    ]
+    assert [split_avatar(c.value) for c in choices] == [
+        ("default", None),
+        ("hero", 39541),
+        ("a/b", 40000),
+    ]
+    assert avatar_choices(heard, "hero") == choices
+    gone = avatar_choices([], "villain")
+    assert gone[-1].value == "villain" and "not announced" in gone[-1].label
+    assert split_avatar("12ab/x") == ("12ab/x", None)
+
+
+def test_local_unity_targets_are_recognised() -> None:
+    assert is_local_unity("unity://127.0.0.1:40000", 40000)
+    assert is_local_unity("unity://localhost", 39541)
+    assert is_local_unity("unity://", 39541)
+    assert not is_local_unity("unity://10.0.0.2:40000", 40000)
+    assert not is_local_unity("vmc://127.0.0.1:40000", 40000)
+    assert not is_local_unity("unity://127.0.0.1:99999", 40000)

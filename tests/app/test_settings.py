@@ -30,6 +30,8 @@ def test_round_trip_keeps_every_value(tmp_path: Path) -> None:
         device="CABLE Output (VB-Audio)",
         model="baseline-energy-lowlatency",
         profile="perfect_sync",
+        avatar="ミカ",
+        gain_db=-7.5,
         targets=(TargetSetting("vmc://127.0.0.1:39539"), TargetSetting("csv:/x.csv", False)),
         geometry="AdnQywAD",
     )
@@ -58,12 +60,18 @@ def test_garbage_file_gives_defaults_and_a_notice_naming_it(tmp_path: Path) -> N
 
 def test_bad_values_are_replaced_one_by_one(tmp_path: Path) -> None:
     (tmp_path / SETTINGS_FILE).write_text(
-        json.dumps({"model": 3, "device": "USB Mic", "targets": [{"spec": 5}]})
-    )
+        json.dumps(
+            {"model": 3, "device": "USB Mic", "targets": [{"spec": 5}], "gain_db": "loud",
+             "avatar": ["x"]}
+        )
+    )  # fmt: skip
     loaded = SettingsStore(tmp_path).load()
     assert loaded.device == "USB Mic"
     assert loaded.model == AppSettings().model
     assert loaded.targets == ()
+    assert loaded.gain_db == 0.0 and loaded.avatar == "default"
+    assert any("gain_db" in n and "'loud'" in n for n in loaded.notices)
+    assert any("avatar" in n for n in loaded.notices)
     assert any("model" in n for n in loaded.notices)
     assert any("targets" in n for n in loaded.notices)
 

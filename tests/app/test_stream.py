@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import socket
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -14,6 +14,7 @@ from talkrig.app.settings import DEMO_DEVICE
 from talkrig.app.stream import (
     LatestFrame,
     LevelTap,
+    RemoteChoice,
     StartError,
     StreamSession,
     check_target,
@@ -21,8 +22,10 @@ from talkrig.app.stream import (
 from talkrig.bridge.audio.ring import SampleRing
 from talkrig.bridge.frame import FaceFrame, FrameTimes
 from talkrig.bridge.senders.targets import TargetError
+from talkrig.bridge.server import ServerConfig, StreamServer
 from talkrig.models.contract import Representation
 from talkrig.models.errors import ModelError
+from talkrig.models.loader import load_model
 from talkrig.models.registry import DEFAULT_MODEL, SHIPPED_DIR, Registry
 from tests.app.conftest import drain
 
@@ -119,3 +122,92 @@ def test_check_target(tmp_path: Path) -> None:
     for bad in ("vmc://127.0.0.1:99999", "nope://x", f"csv:{tmp_path / 'missing' / 't.csv'}"):
         with pytest.raises(TargetError):
             check_target(bad)
+
+
+def test_targets_change_while_streaming_and_the_others_keep_sending() -> None:
+    socks = []
+    for _ in range(3):
+        sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        sock.bind(("127.0.0.1", 0))
+        sock.setblocking(False)
+        socks.append(sock)
+    a, b, c = (f"unity://127.0.0.1:{s.getsockname()[1]}" for s in socks)
+    session = StreamSession(Registry(), DEMO_DEVICE, DEFAULT_MODEL, None, [a, b])
+    try:
+        _wait(lambda: all(len(drain(s)) > 0 for s in socks[:2]))
+        kept = session.targets.senders[0]
+        engine = session.engine
+        assert session.set_targets([a, c, "vmc://h:0"]) == [
+            "target 'vmc://h:0': port 0 is not a destination (use 1-65535)"
+        ]
+        assert session.engine is engine and not engine.finished.is_set()
+        assert [s.spec for s in session.targets.senders] == [a, c]
+        assert session.targets.senders[0] is kept  # the unchanged target was not reopened
+        drain(socks[1])
+        time.sleep(0.2)  # a send to b would have landed by now
+        assert drain(socks[1]) == []
+        _wait(lambda: len(drain(socks[2])) > 0)
+        sent = kept.state().frames_sent
+        _wait(lambda: kept.state().frames_sent > sent + 2)
+        session.set_avatar("hero")
+        _wait(lambda: any(b"hero" in d for d in drain(socks[0])))
+    finally:
+        session.stop()
+        for sock in socks:
+            sock.close()
+    assert session.targets.senders == []
+
+
+@pytest.fixture
+def server() -> Iterator[StreamServer]:
+    """A real ``talkrig serve`` on a free loopback port, with a token."""
+    with load_model(DEFAULT_MODEL, providers="cpu") as model:
+        stream_server = StreamServer(model, ServerConfig(port=0, token="s3cret"))
+        stream_server.start()
+        try:
+            yield stream_server
+        finally:
+            stream_server.stop()
+
+
+def test_remote_engine_streams_through_a_server_and_reports_reconnects(
+    server: StreamServer, udp_receiver: socket.socket
+) -> None:
+    url = f"ws://127.0.0.1:{server.port}"
+    spec = f"unity://127.0.0.1:{udp_receiver.getsockname()[1]}"
+    session = StreamSession(
+        Registry(), DEMO_DEVICE, "not-used-remotely", None, [spec], avatar="hero",
+        remote=RemoteChoice(url, "s3cret"),
+    )  # fmt: skip
+    try:
+        assert session.model is None
+        _wait(lambda: any(b"hero" in d for d in drain(udp_receiver)))
+        state = session.remote_state()
+        assert state is not None and state.status == "connected" and state.model == DEFAULT_MODEL
+        session.set_gain_db(6.0)  # the remote client scales what it sends, block by block
+        assert session.engine.options.gain_db == 6.0
+        with pytest.raises(StartError, match="server's model"):
+            session.swap_model(DEFAULT_MODEL)
+        server.stop()
+
+        def reconnecting() -> bool:
+            now = session.remote_state()
+            return now is not None and now.reconnects > 0 and now.status != "connected"
+
+        _wait(reconnecting)
+    finally:
+        session.stop()
+    assert session.engine.finished.is_set()
+
+
+def test_remote_engine_bad_address_or_token_is_one_clear_error(server: StreamServer) -> None:
+    with pytest.raises(StartError, match="not a ws://HOST:PORT"):
+        StreamSession(Registry(), DEMO_DEVICE, DEFAULT_MODEL, None, [],
+                      remote=RemoteChoice("http://127.0.0.1:1"))  # fmt: skip
+    wrong = RemoteChoice(f"ws://127.0.0.1:{server.port}", "wrong")
+    session = StreamSession(Registry(), DEMO_DEVICE, DEFAULT_MODEL, None, [], remote=wrong)
+    try:
+        assert session.engine.wait(10.0)
+        assert session.engine.error is not None and "refused the token" in session.engine.error
+    finally:
+        session.stop()

@@ -12,13 +12,13 @@ import pytest
 from talkrig.models.builders import build_test_model, make_card
 from talkrig.models.contract import SAMPLE_RATE, Representation
 from talkrig.models.loader import Model, load_model
-from talkrig.models.registry import DEFAULT_MODEL
 
 
 @pytest.fixture
 def energy_model() -> Iterator[Model]:
-    """The shipped default model in a real ONNX Runtime session."""
-    with load_model(DEFAULT_MODEL, providers="cpu") as model:
+    """The shipped energy baseline (its mouth follows loudness exactly) in a real ONNX Runtime
+    session."""
+    with load_model("baseline-energy-blendshapes", providers="cpu") as model:
         yield model
 
 

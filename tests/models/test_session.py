@@ -91,7 +91,7 @@ def test_models_package_imports_without_onnxruntime_or_onnx() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False
     )
     assert done.returncode == 0, done.stderr
-    assert done.stdout.strip() == "baseline-energy-blendshapes"
+    assert done.stdout.strip() == "talkrig-neutral"
 
 
 def test_both_onnx_runtimes_installed_is_explained_with_the_fix() -> None:

@@ -25,6 +25,7 @@ from talkrig.training.dataset import (
     load_clips,
 )
 from talkrig.training.export import Exported, ExportError, card_for, export_onnx
+from talkrig.training.face_map import FaceMap
 from talkrig.training.fit import CHECKPOINT, FitError, fit, load_checkpoint
 from talkrig.training.manifest import read_manifest
 from talkrig.training.networks import build_network
@@ -80,10 +81,11 @@ def test_blendshape_fit_export_and_parity_on_real_speech(
         assert model.card.architecture == "1d-cnn"
         got = model(windows)
     with torch.no_grad():
-        want = result.network(torch.from_numpy(windows)).numpy()
+        raw = result.network(torch.from_numpy(windows)).numpy()
+    want = np.clip(raw, 0.0, 1.0)  # the exported graph keeps the contract's range
     assert got.shape == (len(windows), 52)
     assert np.abs(got - want).max() < 1e-4
-    assert np.abs(want[1:] - want[:-1]).max() > 1e-6  # real speech moves the output
+    assert np.abs(raw[1:] - raw[:-1]).max() > 1e-6  # real speech moves the output
     with load_model(path) as model:  # and the engine streams it like any shipped model
         frames = list(infer_audio(windows[0], model))
     assert len(frames) == 1 and frames[0].blendshapes is not None
@@ -110,6 +112,40 @@ def test_landmark_model_carries_its_pdm_decode(
         coeffs = result.network(torch.from_numpy(windows)).numpy()
     assert got.shape == (20, 478, 3)
     assert np.abs(got - pdm.decode(coeffs)).max() < 1e-4
+
+
+def test_blendshape_run_exports_as_a_real_face_landmark_model(
+    data: Path, tmp_path: Path, shared_data: Path
+) -> None:
+    rng = np.random.default_rng(0)
+    neutral = rng.normal(size=(68, 2)).astype(np.float32)
+    basis = rng.normal(size=(52, 68, 2)).astype(np.float32)
+    face_map = FaceMap(neutral, basis)
+    face_map.save(tmp_path / "map.npz")
+    clips, _ = _clips(data, "blendshapes")
+    run = fit(resolve(overrides=TINY), clips, tmp_path / "runs", name="cnn").run_dir
+    out = tmp_path / "lm2d.onnx"
+    code = train_main([
+        "train", "export", str(run), "--out", str(out), "--name", "lm2d", "--training-data",
+        "synthetic", "--face-map", str(tmp_path / "map.npz"),
+    ])  # fmt: skip
+    assert code == 0
+    network, _, _ = load_checkpoint(run / CHECKPOINT)
+    windows = _speech_windows(shared_data, network.window_samples)[:10]
+    with load_model(out) as model:
+        assert model.card.representation is Representation.LANDMARKS_2D
+        got = model(windows)
+    with torch.no_grad():
+        weights = np.clip(network(torch.from_numpy(windows)).numpy(), 0.0, 1.0)
+    assert got.shape == (10, 68, 2)
+    assert np.abs(got - face_map.apply(weights)).max() < 1e-3
+    broken = tmp_path / "broken.npz"
+    broken.write_bytes(b"nope")
+    code = train_main([
+        "train", "export", str(run), "--out", str(out), "--name", "x", "--training-data", "s",
+        "--face-map", str(broken),
+    ])  # fmt: skip
+    assert code == 2
 
 
 def test_export_refuses_a_card_that_does_not_fit(data: Path, tmp_path: Path) -> None:

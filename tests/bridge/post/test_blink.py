@@ -70,7 +70,8 @@ def test_gaps_between_certain_blinks_respect_interval_and_jitter(
     gaps = np.diff(np.concatenate([[-1], starts]))
     assert len(starts) >= 4
     assert gaps.min() >= round((interval - jitter) * RATE) - 1
-    assert gaps.max() <= round((interval + jitter) * RATE) + 1
+    # a blink due while the previous one (5 frames) is still closing waits for it to finish
+    assert gaps.max() <= round((interval + jitter) * RATE) + 5
 
 
 def test_probability_zero_never_blinks() -> None:

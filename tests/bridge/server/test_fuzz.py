@@ -16,7 +16,7 @@ from websockets.exceptions import ConnectionClosed
 from talkrig.bridge.server import ServerConfig, StreamServer
 from talkrig.models.loader import Model
 
-from .helpers import WAIT_S, close_code, stream, url
+from .helpers import IDLE, WAIT_S, close_code, stream, url, wait_idle
 
 LIMIT = 4_096
 messages = st.one_of(
@@ -59,5 +59,6 @@ def test_fuzzed_messages(server: StreamServer, sent: list[bytes | str]) -> None:
             return await close_code(ws)
 
     assert asyncio.run(run()) == expected_close(sent)
-    # The server is still healthy for everybody else.
+    # The server is still healthy for everybody else, and kept nothing of the bad connection.
     assert len(asyncio.run(stream(server.port, np.zeros(4_480, np.float32)))) == 1
+    assert wait_idle(server) == IDLE

@@ -18,9 +18,12 @@ from talkrig.bridge.offline import infer_audio
 from talkrig.bridge.post.chain import PostConfig
 from talkrig.bridge.remote import RemoteEngine
 from talkrig.bridge.server import ServerConfig, StreamServer
+from talkrig.models import arkit
 from talkrig.models.loader import Model
 
 from .helpers import WAIT_S
+
+TOLERANCE = 1e-5
 
 SEED = 11
 
@@ -69,10 +72,28 @@ def test_remote_file_gives_the_offline_frames(
     assert [f.sequence for f in got.frames] == [f.sequence for f in offline]
     for frame, want in zip(got.frames, offline, strict=True):
         assert frame.blendshapes is not None
-        np.testing.assert_allclose(frame.blendshapes, want.blendshapes, atol=1e-5)
+        np.testing.assert_allclose(frame.blendshapes, want.blendshapes, atol=TOLERANCE)
         assert frame.stream_time == pytest.approx(want.stream_time)
     assert remote.metrics.snapshot().frames == len(offline)
     assert remote.state().model == model.card.name
+
+
+def test_input_gain_scales_what_the_client_sends(
+    start_server: Callable[..., StreamServer], clip: Path, model: Model
+) -> None:
+    server = start_server(post=PostConfig(seed=SEED, gate=False, smoothing=False), max_speed=0)
+    jaw = arkit.INDEX["jawOpen"]
+    means = []
+    for gain_db in (-20.0, 0.0):
+        got = Collect()
+        options = EngineOptions(gain_db=gain_db)
+        url = f"ws://127.0.0.1:{server.port}"
+        remote = RemoteEngine(FileSource(clip, realtime=False), url, [], options, [got])
+        with remote:
+            assert remote.wait(WAIT_S)
+        assert remote.error is None
+        means.append(np.mean([f.blendshapes[jaw] for f in got.frames if f.blendshapes is not None]))
+    assert means[0] < 0.7 * means[1]  # the energy model opens the mouth less at -20 dB
 
 
 def test_reconnects_when_the_server_comes_back(

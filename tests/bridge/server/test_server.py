@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import Callable
 
 import numpy as np
@@ -15,9 +14,12 @@ from talkrig.bridge.offline import infer_audio
 from talkrig.bridge.post.chain import PostConfig
 from talkrig.bridge.server import ServerConfig, ServerError, StreamServer
 from talkrig.bridge.stream_protocol import parse_hello
-from talkrig.models.loader import Model
+from talkrig.models.loader import Model, load_model
+from talkrig.models.registry import DEFAULT_MODEL
 
-from .helpers import WAIT_S, close_code, stream, url
+from .helpers import WAIT_S, closed_with, stream, url
+
+TOLERANCE = 1e-5
 
 SEED = 7
 
@@ -29,7 +31,7 @@ def assert_same_as_offline(frames: list, audio: np.ndarray, model: Model) -> Non
         assert got.sequence == want.sequence
         assert got.stream_time == pytest.approx(want.stream_time)
         assert got.voiced == want.voiced
-        np.testing.assert_allclose(got.values, want.blendshapes, atol=1e-5)
+        np.testing.assert_allclose(got.values, want.blendshapes, atol=TOLERANCE)
         assert got.received <= got.sent
 
 
@@ -55,6 +57,22 @@ def test_concurrent_clients_get_their_own_frames(
         assert_same_as_offline(frames, clip, model)
 
 
+def test_trained_default_model_streams_too(
+    start_server: Callable[..., StreamServer], speech: np.ndarray
+) -> None:
+    with load_model(DEFAULT_MODEL, providers="cpu") as trained:
+        server = start_server(model=trained, post=PostConfig(seed=SEED), max_speed=0)
+        frames = asyncio.run(stream(server.port, speech))
+        offline = list(infer_audio(speech, trained, PostConfig(seed=SEED)))
+    assert len(frames) == len(offline) > 0
+    # ONNX Runtime rounds the server's batches a little differently from single windows, and the
+    # log-Mel front end magnifies that in near-silence; another frame differs by far more
+    worst = max(
+        float(np.abs(g.values - w.blendshapes).max()) for g, w in zip(frames, offline, strict=True)
+    )
+    assert worst < 5e-3
+
+
 def test_hello_carries_the_card(start_server: Callable[..., StreamServer], model: Model) -> None:
     server = start_server()
 
@@ -69,45 +87,55 @@ def test_hello_carries_the_card(start_server: Callable[..., StreamServer], model
 
 
 @pytest.mark.parametrize(
-    ("message", "code"),
-    [("hello", 1003), (b"\x01\x02\x03", 1003), (bytes(40_000), 1009)],
+    ("message", "code", "reason"),
+    [
+        ("hello", 1003, "text message"),
+        (b"\x01\x02\x03", 1003, "not whole s16le samples"),
+        (bytes(40_000), 1009, "exceeds"),
+    ],
     ids=["text", "odd-length", "oversized"],
 )
-def test_bad_message_closes_only_its_connection(
+def test_bad_message_closes_only_its_connection_with_a_reason(
     start_server: Callable[..., StreamServer],
     speech: np.ndarray,
     model: Model,
     message: str | bytes,
     code: int,
+    reason: str,
 ) -> None:
     server = start_server(post=PostConfig(seed=SEED), max_speed=0, max_message_bytes=32_000)
 
-    async def bad() -> int | None:
+    async def bad() -> tuple[int | None, str]:
         async with connect(url(server.port), open_timeout=WAIT_S, max_size=None) as ws:
             await ws.recv()
             await ws.send(message)
-            return await close_code(ws)
+            return await closed_with(ws)
 
-    async def both() -> tuple[int | None, list]:
-        bad_code, frames = await asyncio.gather(bad(), stream(server.port, speech))
-        return bad_code, frames
+    async def both() -> tuple[tuple[int | None, str], list]:
+        closed, frames = await asyncio.gather(bad(), stream(server.port, speech))
+        return closed, frames
 
-    got_code, frames = asyncio.run(both())
+    (got_code, got_reason), frames = asyncio.run(both())
     assert got_code == code
+    assert reason in got_reason
     assert_same_as_offline(frames, speech, model)
 
 
-def test_rate_limit_closes_with_policy(start_server: Callable[..., StreamServer]) -> None:
+def test_rate_limit_closes_with_policy_and_names_the_option(
+    start_server: Callable[..., StreamServer],
+) -> None:
     server = start_server(max_speed=1.0, burst_s=0.5)
 
-    async def flood() -> int | None:
+    async def flood() -> tuple[int | None, str]:
         async with connect(url(server.port), open_timeout=WAIT_S) as ws:
             await ws.recv()
             for _ in range(4):
                 await ws.send(bytes(16_000))  # 0.5 s each, far faster than real time
-            return await close_code(ws)
+            return await closed_with(ws)
 
-    assert asyncio.run(flood()) == 1008
+    code, reason = asyncio.run(flood())
+    assert code == 1008
+    assert "rate limit" in reason and "--max-speed" in reason
 
 
 def test_token_is_required_when_set(
@@ -163,22 +191,3 @@ def test_connection_limit_answers_503(start_server: Callable[..., StreamServer])
             return info.value.response.status_code
 
     assert asyncio.run(two()) == 503
-
-
-def test_disconnect_mid_frame_frees_the_connection(
-    start_server: Callable[..., StreamServer], speech: np.ndarray
-) -> None:
-    server = start_server(max_speed=0)
-
-    async def leave_early() -> None:
-        ws = await connect(url(server.port), open_timeout=WAIT_S)
-        await ws.recv()
-        await ws.send(speech[:3_001].astype("<i2").tobytes()[:6_000])  # half a window
-        ws.transport.abort()  # no closing handshake: the network just went away
-
-    asyncio.run(leave_early())
-    deadline = time.monotonic() + WAIT_S
-    while server.active_connections and time.monotonic() < deadline:
-        time.sleep(0.02)
-    assert server.active_connections == 0
-    assert len(asyncio.run(stream(server.port, speech[:8_000]))) == 6  # still serving

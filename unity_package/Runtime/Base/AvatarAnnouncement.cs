@@ -8,7 +8,7 @@ namespace TalkRig.Receiver
     /// <summary>
     /// <c>/talkrig/avatars ,i s…</c>: the receiver's listening port, then one avatar id per
     /// string argument. A Unity scene sends it to the TalkRig app so the app can offer the
-    /// avatars the scene has. (The app does not listen for it yet; see README.md.) Any thread.
+    /// avatars the scene has; the app lists them in its avatar dropdown. Any thread.
     /// </summary>
     public static class AvatarAnnouncement
     {

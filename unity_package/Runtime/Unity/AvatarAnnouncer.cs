@@ -8,7 +8,7 @@ namespace TalkRig.Receiver
     /// <summary>
     /// Tells the TalkRig app which avatars this scene has: every <see cref="TalkRigReceiver"/>'s
     /// avatar id (plus <c>extra ids</c>) in one <c>/talkrig/avatars ,i s…</c> message, sent to the
-    /// app's UDP port every few seconds (format in README.md). The app does not listen for it yet.
+    /// app's UDP port every few seconds (format in README.md); the app offers them as avatars.
     /// Main thread; the send is a non-blocking UDP datagram.
     /// </summary>
     [AddComponentMenu("TalkRig/Avatar Announcer")]

@@ -1,0 +1,168 @@
+"""Live controls in the window: Unity-announced avatars, input gain, target edits, all while
+the real engine streams the demo voice to real UDP receivers."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from pytestqt.qtbot import QtBot
+
+from talkrig.app.main_window import MainWindow
+from talkrig.app.settings import DEMO_DEVICE, ENGINE_REMOTE, SettingsStore
+from talkrig.bridge.announce import AnnounceListener
+from talkrig.bridge.server import ServerConfig, StreamServer
+from talkrig.models.loader import load_model
+from talkrig.models.registry import DEFAULT_MODEL, SHIPPED_DIR, Registry
+from tests.app.conftest import drain
+from tests.app.test_gui_window import MIC, WAIT_MS, _log, _select
+from tests.bridge.test_announce import announcement
+
+
+@pytest.fixture
+def receivers() -> Iterator[list[socket.socket]]:
+    socks = []
+    for _ in range(3):
+        sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        sock.bind(("127.0.0.1", 0))
+        sock.setblocking(False)
+        socks.append(sock)
+    yield socks
+    for sock in socks:
+        sock.close()
+
+
+@pytest.fixture
+def announcer() -> Iterator[AnnounceListener]:
+    with AnnounceListener(port=0) as listener:
+        yield listener
+
+
+@pytest.fixture
+def window(qtbot: QtBot, tmp_path: Path, announcer: AnnounceListener) -> Iterator[MainWindow]:
+    win = MainWindow(
+        SettingsStore(tmp_path / "config"), Registry([SHIPPED_DIR]), lambda r: [MIC], announcer
+    )
+    qtbot.addWidget(win)
+    win.targets.set_targets(())
+    _select(win, "device_box", DEMO_DEVICE)
+    yield win
+    win.close()
+    assert win.session is None
+
+
+def port_of(sock: socket.socket) -> int:
+    return int(sock.getsockname()[1])
+
+
+def received(sock: socket.socket, needle: bytes) -> Callable[[], bool]:
+    return lambda: any(needle in d for d in drain(sock))
+
+
+def test_announced_avatar_is_offered_and_drives_a_new_unity_target(
+    window: MainWindow, announcer: AnnounceListener, receivers: list[socket.socket],
+    qtbot: QtBot,
+) -> None:  # fmt: skip
+    unity = receivers[0]
+    sender = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        sender.sendto(b"garbage", announcer.address)
+        sender.sendto(announcement(port_of(unity), "hero", "villain"), announcer.address)
+        qtbot.waitUntil(lambda: announcer.received == 1, timeout=WAIT_MS)
+    finally:
+        sender.close()
+    window.refresh_avatars()
+    labels = [window.avatar_box.itemText(i) for i in range(window.avatar_box.count())]
+    assert f"Unity: villain @ {port_of(unity)}" in labels
+    assert announcer.garbage == 1
+    assert window.start()
+    _select(window, "avatar_box", f"{port_of(unity)}/villain")
+    assert window.targets.enabled_specs() == [f"unity://127.0.0.1:{port_of(unity)}"]
+    qtbot.waitUntil(received(unity, b"villain"), timeout=WAIT_MS)  # added while streaming
+    window.targets.set_enabled(0, False)
+    _select(window, "avatar_box", f"{port_of(unity)}/hero")  # re-enables, adds nothing
+    assert window.targets.enabled_specs() == [f"unity://127.0.0.1:{port_of(unity)}"]
+    qtbot.waitUntil(received(unity, b"hero"), timeout=WAIT_MS)
+    assert window.current_settings().avatar == "hero"
+
+
+def test_gain_moves_the_meter_and_the_engine(window: MainWindow, qtbot: QtBot) -> None:
+    assert window.start()
+    session = window.session
+    assert session is not None
+    qtbot.waitUntil(lambda: window.level.db > -40, timeout=WAIT_MS)
+    window.gain_box.setValue(-20.0)
+    assert session.engine.options.gain_db == -20.0
+    loud = window.level.db
+    qtbot.waitUntil(lambda: window.level.db < loud - 10, timeout=WAIT_MS)
+    assert window.current_settings().gain_db == -20.0
+
+
+def test_editing_a_target_while_streaming_swaps_only_that_one(
+    window: MainWindow, receivers: list[socket.socket], qtbot: QtBot
+) -> None:
+    a, b, c = receivers
+    for sock in (a, b):
+        assert window.targets.add(f"vmc://127.0.0.1:{port_of(sock)}")
+    assert window.start()
+    session = window.session
+    assert session is not None
+    qtbot.waitUntil(lambda: len(drain(a)) > 0 and len(drain(b)) > 0, timeout=WAIT_MS)
+    kept = session.targets.senders[0]
+    assert window.targets.set_spec(1, f"vmc://127.0.0.1:{port_of(c)}")
+    assert window.session is session and not session.engine.finished.is_set()
+    assert [s.spec for s in session.targets.senders] == [
+        f"vmc://127.0.0.1:{port_of(a)}",
+        f"vmc://127.0.0.1:{port_of(c)}",
+    ]
+    assert session.targets.senders[0] is kept
+    qtbot.waitUntil(lambda: len(drain(c)) > 0, timeout=WAIT_MS)
+    drain(b)
+    sent = kept.state().frames_sent
+    qtbot.waitUntil(lambda: kept.state().frames_sent > sent + 3, timeout=WAIT_MS)
+    assert drain(b) == []  # the edited-away target gets nothing more
+    assert not window.targets.set_spec(1, "carrier-pigeon://roof")  # refused, text restored
+    assert "carrier-pigeon" in _log(window)
+    assert window.targets.targets()[1].spec == f"vmc://127.0.0.1:{port_of(c)}"
+    window.targets.table.item(0, 0).setCheckState(Qt.CheckState.Unchecked)
+    assert [s.spec for s in session.targets.senders] == [f"vmc://127.0.0.1:{port_of(c)}"]
+
+
+def test_no_announcer_still_offers_default(qtbot: QtBot, tmp_path: Path) -> None:
+    win = MainWindow(SettingsStore(tmp_path), Registry([SHIPPED_DIR]), lambda r: [MIC])
+    qtbot.addWidget(win)
+    assert win.avatar_box.count() == 1 and win.avatar_box.currentData() == "default"
+    assert not win.announce_timer.isActive()
+    win.close()
+
+
+def test_remote_engine_choice_streams_and_shows_the_connection(
+    window: MainWindow, receivers: list[socket.socket], qtbot: QtBot
+) -> None:
+    with load_model(DEFAULT_MODEL, providers="cpu") as model:
+        server = StreamServer(model, ServerConfig(port=0))
+        server.start()
+        try:
+            url = f"ws://127.0.0.1:{server.port}"
+            window.engine_choice.set_values(ENGINE_REMOTE, url)
+            assert window.engine_choice.url_edit.isEnabled()
+            assert window.targets.add(f"vmc://127.0.0.1:{port_of(receivers[0])}")
+            assert window.start(), _log(window)
+            qtbot.waitUntil(lambda: len(drain(receivers[0])) > 0, timeout=WAIT_MS)
+            qtbot.waitUntil(
+                lambda: f"remote {url}: connected" in window.provider_label.text(),
+                timeout=WAIT_MS,
+            )
+            server.stop()
+            qtbot.waitUntil(lambda: "reconnects" in window.provider_label.text(), timeout=WAIT_MS)
+            assert window.session is not None  # the app keeps trying, it does not give up
+        finally:
+            window.stop()
+            server.stop()
+    saved = window.current_settings()
+    assert (saved.engine, saved.server) == (ENGINE_REMOTE, url)
+    window.engine_choice.set_values("nonsense", url)
+    assert window.engine_choice.remote() is None  # unknown mode → local

@@ -1,0 +1,60 @@
+"""The blendshapes → landmarks map fitted on real faces."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from talkrig.models import arkit
+from talkrig.training.cli import main as train_main
+from talkrig.training.face_map import FaceMap, fit_face_map, grid_face_maps, to_square
+from talkrig.training.pdm import PdmError
+
+
+def test_fit_recovers_a_linear_face() -> None:
+    rng = np.random.default_rng(1)
+    neutral = rng.uniform(0, 100, size=(68, 2))
+    neutral[0], neutral[16] = (0.0, 50.0), (80.0, 50.0)  # the jaw ends 80 apart
+    basis = np.zeros((52, 68, 2))
+    basis[arkit.INDEX["jawOpen"], 57:60, 1] = 20.0  # the lower lip drops 20 units
+    scores = rng.uniform(0, 0.5, size=(200, 52))
+    shapes = neutral[None] + np.einsum("nk,kpd->npd", scores, basis)
+    face = fit_face_map(scores, shapes, ridge=1e-6)
+    assert face.neutral.shape == (68, 2) and face.basis.shape == (52, 68, 2)
+    # placed in the faces.py frame: jaw 0.8 wide, so 20 units are 0.2
+    assert np.linalg.norm(face.neutral[16] - face.neutral[0]) == pytest.approx(0.8, abs=1e-3)
+    drop = face.basis[arkit.INDEX["jawOpen"], 58, 1]
+    assert drop == pytest.approx(0.2, abs=0.02)
+    assert np.abs(face.basis[arkit.INDEX["mouthSmileLeft"]]).max() < 0.02
+    opened = face.apply(np.eye(52, dtype=np.float32)[[arkit.INDEX["jawOpen"]]])[0]
+    assert opened[58, 1] - face.neutral[58, 1] == pytest.approx(drop, abs=1e-6)
+
+
+def test_too_few_frames_and_no_clips_are_errors(tmp_path: Path) -> None:
+    with pytest.raises(PdmError, match=">= 20 frames"):
+        fit_face_map(np.zeros((5, 52)), np.zeros((5, 68, 2)))
+    with pytest.raises(PdmError, match="no talking-face clips"):
+        grid_face_maps(tmp_path, tmp_path / "face_landmarker.task")
+
+
+def test_save_load_and_square_units(tmp_path: Path) -> None:
+    face = FaceMap(np.ones((478, 3), np.float32), np.zeros((52, 478, 3), np.float32))
+    face.save(tmp_path / "m.npz")
+    again = FaceMap.load(tmp_path / "m.npz")
+    assert np.array_equal(again.neutral, face.neutral)
+    assert to_square(np.array([[0.5, 0.5, 0.1]]), 360, 288).tolist() == [[180.0, 144.0, 36.0]]
+
+
+def test_maps_from_the_real_grid_clips_open_the_lips(shared_data: Path, tmp_path: Path) -> None:
+    code = train_main(["train", "face-map", str(shared_data / "grid"), "--out-dir", str(tmp_path)])
+    assert code == 0
+    jaw = arkit.INDEX["jawOpen"]
+    mesh = FaceMap.load(tmp_path / "facemap-landmarks3d.npz")
+    flat = FaceMap.load(tmp_path / "facemap-landmarks2d.npz")
+    assert mesh.neutral.shape == (478, 3) and flat.neutral.shape == (68, 2)
+    # jawOpen drops the lower lip (y grows downwards) more than the upper lip
+    assert mesh.basis[jaw, 14, 1] - mesh.basis[jaw, 13, 1] > 0.05
+    assert flat.basis[jaw, 66, 1] - flat.basis[jaw, 62, 1] > 0.01
+    assert mesh.neutral[:, :2].min() > 0.0 and mesh.neutral[:, :2].max() < 1.0

@@ -1,0 +1,73 @@
+"""``talkrig train judge``: exported models scored on real speech."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from talkrig.models import arkit
+from talkrig.models.contract import HOP_SAMPLES, SAMPLE_RATE
+from talkrig.models.loader import load_model
+from talkrig.training import judge
+from talkrig.training.cli import main as train_main
+
+
+def test_pearson_by_hand() -> None:
+    assert judge.pearson(np.array([1.0, 2.0, 3.0]), np.array([2.0, 4.0, 6.0])) == pytest.approx(1)
+    assert judge.pearson(np.array([1.0, 2.0, 3.0]), np.array([3.0, 1.0, 2.0])) == pytest.approx(
+        -0.5
+    )
+    assert np.isnan(judge.pearson(np.ones(3), np.arange(3.0)))
+
+
+def test_silences_and_closing_times() -> None:
+    levels = np.array([-50, -10, -5, -8, -50, -50, -50, -50, -50, -6, -50, -50], float)
+    # the leading quiet frame precedes all speech; 4 quiet frames = 160 ms count, 2 do not
+    assert judge.silences(levels) == [(4, 9)]
+    jaw = np.array([0, 0.3, 0.4, 0.3, 0.2, 0.1, 0.04, 0.0, 0.0, 0.3, 0.0, 0.0])
+    assert judge.closing_times(jaw, levels, judge.CLOSED) == [pytest.approx(0.08)]
+    assert judge.first_closed_times(jaw, levels, judge.CLOSED) == [pytest.approx(0.08)]
+    jaw[5] = 0.0  # dips closed at once, then opens again before it stays closed
+    assert judge.first_closed_times(jaw, levels, judge.CLOSED) == [pytest.approx(0.04)]
+
+
+def test_raw_outputs_put_frame_t_on_audio_frame_t() -> None:
+    audio = np.zeros(40 * HOP_SAMPLES, np.float32)
+    t = np.arange(5 * HOP_SAMPLES) / SAMPLE_RATE
+    audio[10 * HOP_SAMPLES : 15 * HOP_SAMPLES] = 0.3 * np.sin(2 * np.pi * 220 * t)
+    for name in ("baseline-energy-blendshapes", "baseline-energy-lowlatency"):
+        with load_model(name) as model:
+            jaw = judge.raw_outputs(model, audio)[:, arkit.INDEX["jawOpen"]]
+        assert len(jaw) == 40
+        assert np.nonzero(jaw > 0.05)[0].tolist() == list(range(10, 15)), name
+
+
+def test_judges_a_shipped_model_on_the_shared_real_data(shared_data: Path, tmp_path: Path) -> None:
+    out = tmp_path / "judged.json"
+    code = train_main([
+        "train", "judge", "baseline-energy-blendshapes", "baseline-energy-landmarks2d",
+        "--data", str(shared_data), "--cache", str(tmp_path / "cache"), "--json", str(out),
+    ])  # fmt: skip
+    assert code == 0
+    results = json.loads(out.read_text())
+    blend = results["baseline-energy-blendshapes"]
+    assert -1 <= blend["grid"]["jawOpen r"] <= 1 and -1 <= blend["grid"]["jawOpen r spoken"] <= 1
+    assert 0 < blend["grid"]["MAE mouth %"] < 20
+    assert blend["speech"]["silences"] >= 1
+    assert blend["speech"]["voiced frames open %"] > 50
+    assert -1 <= results["baseline-energy-landmarks2d"]["grid"]["lip-gap r"] <= 1
+    assert (tmp_path / "cache" / "bbaf2n.npz").is_file()  # MediaPipe labels are cached
+
+
+def test_bad_model_and_empty_folder_are_one_line_errors(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert train_main(["train", "judge", str(tmp_path / "none.onnx"), "--data", str(tmp_path)]) == 2
+    assert "talkrig train judge:" in capsys.readouterr().err
+    (tmp_path / "grid").mkdir()
+    code = train_main(["train", "judge", "baseline-energy-blendshapes", "--data", str(tmp_path)])
+    assert code == 2
+    assert "no GRID clips" in capsys.readouterr().err
