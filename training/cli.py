@@ -55,6 +55,15 @@ def _data(folder: Path) -> tuple[list[Utterance], Path]:
     return read_manifest(folder / "manifest.jsonl"), folder / "labels"
 
 
+def _label_options(config: TrainConfig) -> dict[str, Any]:
+    """The load-time label transforms of ``config`` as ``load_clips`` keywords."""
+    return {
+        "prosody": bool(config.prosody),
+        "jaw_lag_ms": config.jaw_lag_ms,
+        "jaw_blur_ms": config.jaw_blur_ms,
+    }
+
+
 def cmd_fit(args: argparse.Namespace) -> int:
     """Train one model on a prepared data folder; ``--dev-speaker`` holds speakers out."""
     from .dataset import load_clips
@@ -69,11 +78,7 @@ def cmd_fit(args: argparse.Namespace) -> int:
     pdm = None
     if args.resume is not None:
         _, _, pdm = load_checkpoint(args.resume / CHECKPOINT)
-    options: dict[str, Any] = {
-        "prosody": bool(config.prosody),
-        "jaw_lag_ms": config.jaw_lag_ms,
-        "jaw_blur_ms": config.jaw_blur_ms,
-    }
+    options = _label_options(config)
     train, pdm = load_clips(
         labels, train_u, config.representation, pdm, config.pdm_components, **options
     )
@@ -106,13 +111,9 @@ def cmd_cv(args: argparse.Namespace) -> int:
     else:
         folds = speaker_folds(utterances, args.folds, config.seed)
         write_folds(folds_file, folds)
+    options = _label_options(config)
     for k in range(len(folds)):
         train_u, test_u = split(utterances, folds, k)
-        options: dict[str, Any] = {
-            "prosody": bool(config.prosody),
-            "jaw_lag_ms": config.jaw_lag_ms,
-            "jaw_blur_ms": config.jaw_blur_ms,
-        }
         train, pdm = load_clips(
             labels, train_u, config.representation, None, config.pdm_components, **options
         )

@@ -201,7 +201,7 @@ class MelCnn(FaceNet):
     """Log-Mel + Δ + ΔΔ (10 ms frames, inside the graph), 3 conv layers (kernel 5) and a head
     over the window's remaining frames. TalkRig's addition: a fixed spectral front end needs far
     less data than learning one from the waveform, which is what a small, mostly synthetic
-    corpus has to offer; and it costs a few MFLOPs per window."""
+    corpus has to offer."""
 
     architecture = "mel-cnn"
 

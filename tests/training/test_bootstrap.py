@@ -24,7 +24,7 @@ from talkrig.training.bootstrap import bootstrap, faces_from_blendshapes, main
 from talkrig.training.cli import main as train_main
 from talkrig.training.dataset import load_clips
 from talkrig.training.labels import load_labels
-from talkrig.training.manifest import read_manifest
+from talkrig.training.manifest import CorpusError, read_manifest
 from tests.conftest import need
 
 UTTERANCES = 4
@@ -107,6 +107,13 @@ def test_same_seed_same_corpus_and_resume_does_no_work(corpus: Path, tmp_path: P
 def test_cli_reports_bad_arguments(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main([str(tmp_path / "x"), "--utterances", "0", "--no-progress"]) == 2
     assert "at least one utterance" in capsys.readouterr().err
+
+
+def test_bad_source_counts_are_one_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(CorpusError, match="needs --fsdd FOLDER"):
+        bootstrap(tmp_path, 0, fsdd_utterances=3)
+    with pytest.raises(CorpusError, match="at least one utterance"):
+        bootstrap(tmp_path, 0, piper=-1)
 
 
 def test_training_reads_and_fits_one_epoch(corpus: Path, tmp_path: Path) -> None:
