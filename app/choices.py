@@ -86,12 +86,15 @@ def profile_choices(user_dir: Path) -> list[Choice]:
 
 def pick(choices: list[Choice], wanted: str, fallback: str, what: str) -> tuple[str, str | None]:
     """The value to select: ``wanted`` if offered, else ``fallback`` (else the first entry),
-    with a notice saying what was missing."""
+    with a notice saying what was missing and naming the stand-in as the dropdown shows it."""
     values = [c.value for c in choices]
     if wanted in values:
         return wanted, None
     chosen = fallback if fallback in values else (values[0] if values else "")
-    return chosen, f"saved {what} {wanted!r} is not available; using {chosen!r}"
+    if not choices:
+        return chosen, f"saved {what} {wanted!r} is not available, and there is nothing to use"
+    label = next(c.label for c in choices if c.value == chosen)
+    return chosen, f"saved {what} {wanted!r} is not available; using {label}"
 
 
 def avatar_choices(announced: list[Announced], current: str) -> list[Choice]:

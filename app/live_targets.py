@@ -9,6 +9,7 @@ after its last send returned; other targets never notice an edit.
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Sequence
 
 from talkrig.bridge.frame import FaceFrame
@@ -16,15 +17,21 @@ from talkrig.bridge.senders.base import Sender
 from talkrig.bridge.senders.targets import TargetError, make_target
 
 LIVE_SPEC = "live targets"
+RETRY_S = 2.0  # a target whose cause went away (a freed port) runs again within this
 
 
 class LiveTargets(Sender):
-    """Fan-out over ``senders`` (already open), replaceable while streaming."""
+    """Fan-out over ``senders`` (already open), replaceable while streaming; targets that
+    could not open are tried again every ``retry_s`` seconds (:meth:`retry_failed`)."""
 
-    def __init__(self, senders: Sequence[Sender] = ()) -> None:
+    def __init__(self, senders: Sequence[Sender] = (), retry_s: float = RETRY_S) -> None:
         super().__init__(LIVE_SPEC)
+        self.retry_s = retry_s
         self._senders = list(senders)
         self._swap = threading.Lock()
+        self.failed: dict[str, str] = {}  # spec → why it could not be opened (GUI thread)
+        self._wanted: list[str] = []
+        self._tried = time.monotonic()
 
     @property
     def senders(self) -> list[Sender]:
@@ -38,28 +45,46 @@ class LiveTargets(Sender):
                 sender.send(frame)  # never raises: each target counts its own failures
 
     def update(self, specs: Sequence[str]) -> list[str]:
-        """Make the targets exactly ``specs``: unchanged specs keep their open sender, new ones
-        are opened, dropped ones closed. Returns one message per spec that could not be opened
-        (those are left out; the others run). GUI thread."""
-        current = {s.spec: s for s in self.senders}
-        errors: list[str] = []
-        wanted: list[Sender] = []
-        for spec in dict.fromkeys(specs):
-            if spec in current:
-                wanted.append(current[spec])
-                continue
-            try:
-                sender = make_target(spec)
-            except TargetError as exc:
-                errors.append(str(exc))
-                continue
-            wanted.append(sender)
+        """Make the targets exactly ``specs``, in that order: unchanged specs keep their open
+        sender, dropped ones are closed, then new ones are opened. Returns one message per spec
+        that could not be opened (those are left out; the others run), also kept by spec in
+        :attr:`failed` until the next update. GUI thread.
+
+        Dropped targets close *before* new ones open: an edited iFacialMocap listener keeps its
+        port, which the new sender can only bind once the old one let go of it.
+        """
+        wanted = list(dict.fromkeys(specs))
+        self._wanted, self._tried = wanted, time.monotonic()
         with self._swap:
-            dropped = [s for s in self._senders if s not in wanted]
-            self._senders = wanted
+            kept = {s.spec: s for s in self._senders if s.spec in wanted}
+            dropped = [s for s in self._senders if s.spec not in kept]
+            self._senders = list(kept.values())  # the kept ones never miss a frame
         for sender in dropped:
             sender.close()
-        return errors
+        failed: dict[str, str] = {}
+        opened: dict[str, Sender] = {}
+        for spec in wanted:
+            if spec in kept:
+                continue
+            try:
+                opened[spec] = make_target(spec)
+            except TargetError as exc:
+                failed[spec] = str(exc)
+        live = {**kept, **opened}
+        with self._swap:
+            self._senders = [live[spec] for spec in wanted if spec in live]
+        self.failed = failed
+        return list(failed.values())
+
+    def retry_failed(self) -> list[str]:
+        """Open the targets that could not open (a port in use, say) again, at most every
+        ``retry_s``; the others are untouched. Returns the specs that opened now. GUI thread
+        (the display timer calls it every tick)."""
+        if not self.failed or time.monotonic() - self._tried < self.retry_s:
+            return []
+        before = list(self.failed)
+        self.update(self._wanted)
+        return [spec for spec in before if spec not in self.failed]
 
     def close(self) -> None:
         """Close every target (idempotent)."""

@@ -11,25 +11,16 @@ import logging
 
 from PySide6.QtCore import QByteArray, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
-from PySide6.QtWidgets import (
-    QComboBox,
-    QFormLayout,
-    QGroupBox,
-    QHBoxLayout,
-    QLabel,
-    QMainWindow,
-    QPushButton,
-    QSplitter,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QComboBox, QLabel, QMainWindow, QPushButton
 
-from talkrig.app.choices import Choice, DeviceLister, device_choices, model_choices
+from talkrig.app.choices import Choice, DeviceLister, model_choices
+from talkrig.app.input_retry import DeviceOpener
 from talkrig.app.render_menu import add_render_action
-from talkrig.app.settings import DEMO_DEVICE, AppSettings, SettingsStore
-from talkrig.app.stream import StartError, StreamSession
+from talkrig.app.settings import AppSettings, SettingsStore
+from talkrig.app.stream import StartError, StreamSession, open_device
 from talkrig.app.widgets.avatar_box import AvatarBox
 from talkrig.app.widgets.bars import BlendshapeBars
+from talkrig.app.widgets.device_box import DeviceBox, DevicePicker
 from talkrig.app.widgets.engine_choice import EngineChoice
 from talkrig.app.widgets.face import FacePreview
 from talkrig.app.widgets.level import GainBox, LevelMeter
@@ -37,13 +28,13 @@ from talkrig.app.widgets.log_panel import LogPanel
 from talkrig.app.widgets.plots import MetricsPlots, recent_processing
 from talkrig.app.widgets.profile_choice import ProfileChoice, fill_combo
 from talkrig.app.widgets.targets import TargetsPanel
+from talkrig.app.window_layout import arrange
 from talkrig.bridge.announce import AnnounceListener
 from talkrig.bridge.post.profile import ProfileError
 from talkrig.models.registry import DEFAULT_MODEL, Registry
 
 DISPLAY_HZ = 30  # the issue's ceiling for GUI refresh
 ANNOUNCE_POLL_MS = 1000  # Unity receivers announce about once a second
-COMBO_CHARS = 22  # dropdowns stay readable without growing to their longest entry
 
 
 class MainWindow(QMainWindow):
@@ -54,6 +45,7 @@ class MainWindow(QMainWindow):
         registry: the models the dropdown offers.
         devices: ``list_devices(refresh)``; injected so tests choose what exists.
         announcer: the listener for Unity-announced avatars, or None (owned by the caller).
+        opener: opens an input device by name for a stream (tests pass their own devices).
 
     Signals:
         frame_shown(FaceFrame): the newest frame, once per display tick that has one.
@@ -67,6 +59,7 @@ class MainWindow(QMainWindow):
         registry: Registry,
         devices: DeviceLister,
         announcer: AnnounceListener | None = None,
+        opener: DeviceOpener = open_device,
     ) -> None:
         super().__init__()
         self.setWindowTitle("TalkRig")
@@ -75,10 +68,14 @@ class MainWindow(QMainWindow):
         self.devices = devices
         self.session: StreamSession | None = None
         self.announcer = announcer
+        self.opener = opener
         settings = store.load()
 
         # -- widgets ------------------------------------------------------------------------
-        self.device_box = QComboBox()
+        self.device_box = DeviceBox()
+        self.device_picker = DevicePicker(
+            self.device_box, devices, lambda: self.session is not None
+        )
         self.refresh_button = QPushButton("Refresh")
         self.level = LevelMeter()
         self.gain_box = GainBox(settings.gain_db)
@@ -95,7 +92,6 @@ class MainWindow(QMainWindow):
         self.face = FacePreview()
         self.log_panel = LogPanel()
         self.provider_label = QLabel("stopped")
-        self.statusBar().addPermanentWidget(self.provider_label)
         self.toggle_action = QAction("Start / stop", self)
         self.toggle_action.setShortcuts([QKeySequence("Ctrl+R"), QKeySequence(Qt.Key.Key_Space)])
         self.addAction(self.toggle_action)
@@ -103,9 +99,11 @@ class MainWindow(QMainWindow):
         self.timer.setInterval(1000 // DISPLAY_HZ)
         self.announce_timer = QTimer(self)
         self.announce_timer.setInterval(ANNOUNCE_POLL_MS)
-        self._layout()
+        arrange(self)
 
         # -- contents -----------------------------------------------------------------------
+        self.device_picker.notice.connect(self.log)
+        self.device_picker.status.connect(lambda text: self.statusBar().showMessage(text, 10_000))
         self.refresh_devices(settings.device, rescan=False)
         self._fill(self.model_box, model_choices(registry), settings.model, DEFAULT_MODEL, "model")
         self.profiles.notice.connect(self.log)
@@ -119,7 +117,7 @@ class MainWindow(QMainWindow):
             self.log(notice)
 
         # -- wiring -------------------------------------------------------------------------
-        self.refresh_button.clicked.connect(self._refresh_clicked)
+        self.refresh_button.clicked.connect(self.device_picker.rescan)
         self.start_button.clicked.connect(self.toggle)
         self.toggle_action.triggered.connect(self.toggle)
         self.model_box.activated.connect(self._model_chosen)
@@ -137,47 +135,6 @@ class MainWindow(QMainWindow):
         self.log_panel.attach(logging.getLogger("talkrig"))
         self.render_action = add_render_action(self)  # File → Render preview video…
 
-    def _layout(self) -> None:
-        inputs = QGroupBox("Input, model, avatar")
-        form = QFormLayout(inputs)
-        device_row = QHBoxLayout()
-        device_row.addWidget(self.device_box, 1)
-        device_row.addWidget(self.refresh_button)
-        form.addRow("input", device_row)
-        level_row = QHBoxLayout()
-        level_row.addWidget(self.level, 1)
-        level_row.addWidget(QLabel("gain"))
-        level_row.addWidget(self.gain_box)
-        form.addRow("level", level_row)
-        form.addRow("model", self.model_box)
-        form.addRow("avatar profile", self.profiles)
-        form.addRow("Unity avatar", self.avatar_box)
-        form.addRow("engine", self.engine_choice)
-        form.addRow(self.start_button)
-        targets = QGroupBox("Targets")
-        QVBoxLayout(targets).addWidget(self.targets)
-        left = QWidget()
-        left_layout = QVBoxLayout(left)
-        left_layout.addWidget(inputs)
-        left_layout.addWidget(targets, 1)
-        left_layout.addWidget(QLabel("log"))
-        left_layout.addWidget(self.log_panel, 1)
-        right = QSplitter(Qt.Orientation.Vertical)
-        right.addWidget(self.face)
-        right.addWidget(self.bars)
-        splitter = QSplitter(Qt.Orientation.Horizontal)
-        splitter.addWidget(left)
-        splitter.addWidget(self.plots)
-        splitter.addWidget(right)
-        splitter.setSizes([400, 440, 440])
-        self.setCentralWidget(splitter)
-        for box in (self.device_box, self.model_box, self.profile_box, self.avatar_box):
-            box.setSizeAdjustPolicy(
-                QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
-            )
-            box.setMinimumContentsLength(COMBO_CHARS)
-        self.resize(1280, 760)
-
     # -- dropdowns ------------------------------------------------------------------------------
     def _fill(
         self, box: QComboBox, choices: list[Choice], wanted: str, fallback: str, what: str
@@ -187,20 +144,11 @@ class MainWindow(QMainWindow):
             self.log(notice)
 
     def refresh_devices(self, wanted: str, rescan: bool) -> None:
-        """List input devices, keeping ``wanted`` selected when it still exists. ``rescan``
-        (the Refresh button) makes PortAudio look again, but only while no stream holds a
-        device open (see ``talkrig.bridge.audio.devices.rescan``)."""
-        choices, notice = device_choices(self.devices, refresh=rescan and self.session is None)
-        if notice:
-            self.log(notice)
-        default = next((c.value for c in choices if c.value != DEMO_DEVICE), DEMO_DEVICE)
-        self._fill(self.device_box, choices, wanted, default, "input device")
-
-    def _refresh_clicked(self) -> None:
-        self.refresh_devices(self.device_value(), rescan=True)
+        """List input devices, keeping ``wanted`` selected (see :class:`DevicePicker`)."""
+        self.device_picker.refresh(wanted, rescan)
 
     def device_value(self) -> str:
-        return str(self.device_box.currentData())
+        return self.device_picker.value()
 
     def model_value(self) -> str:
         return str(self.model_box.currentData())
@@ -225,12 +173,14 @@ class MainWindow(QMainWindow):
                 self.registry, self.device_value(), self.model_value(), profile,
                 self.targets.enabled_specs(), avatar=self.avatar_box.avatar,
                 gain_db=self.gain_box.value(), remote=self.engine_choice.remote(),
+                opener=self.opener,
             )  # fmt: skip
         except (StartError, ProfileError) as exc:
             self.log(str(exc))
             return False
         for problem in self.session.target_errors:
             self.log(problem)
+        self.targets.show_live(self.session.targets)
         self.plots.clear()
         self.start_button.setText("Stop")
         self.timer.start()
@@ -244,6 +194,8 @@ class MainWindow(QMainWindow):
             return
         self.timer.stop()
         self.session.stop()
+        if not self.session.portaudio_restartable:
+            self.device_picker.no_rescan = "the JACK server went away under an open stream"
         self.session = None
         self.start_button.setText("Start")
         self.provider_label.setText("stopped")
@@ -275,7 +227,7 @@ class MainWindow(QMainWindow):
             return
         for problem in self.session.set_targets(self.targets.enabled_specs()):
             self.log(problem)
-        self.targets.show_states({s.spec: s.state() for s in self.session.targets.senders})
+        self.targets.show_live(self.session.targets)
 
     def _gain_changed(self, db: float) -> None:
         if self.session is not None:
@@ -293,20 +245,9 @@ class MainWindow(QMainWindow):
             self.targets.ensure_local_unity(port)
 
     def _show_provider(self) -> None:
-        if self.session is None:
-            return
-        remote = self.session.remote_state()
-        if remote is not None:
-            text = f"remote {remote.url}: {remote.status}"
-            text += f", model {remote.model}" if remote.model else ""
-            if remote.reconnects:
-                text += f" ({remote.reconnects} reconnects; last: {remote.last_error})"
+        text = self.session.status_text() if self.session is not None else None
+        if text is not None:
             self.provider_label.setText(text)
-            return
-        model = self.session.model
-        if model is not None:
-            text = f"{model.card.name} on {model.provider.replace('ExecutionProvider', '')}"
-            self.provider_label.setText(text + (f" ({model.fallback})" if model.fallback else ""))
 
     def _tick(self) -> None:
         """Display timer: newest frame, level, metrics and target states → widgets."""
@@ -319,11 +260,18 @@ class MainWindow(QMainWindow):
             self.frame_shown.emit(frame)
             metrics = session.engine.metrics
             self.plots.show_metrics(metrics.snapshot(), recent_processing(metrics))
-            self.targets.show_states({s.spec: s.state() for s in session.targets.senders})
+            self.targets.show_live(session.targets)
             session.close_retired_models()
             self._show_provider()
         elif session.remote_state() is not None:  # reconnecting shows even without frames
             self._show_provider()
+        for spec in session.targets.retry_failed():
+            self.log(f"target {spec!r} runs now")
+        message = session.poll_input()
+        if message:
+            self.log(message)
+            if session.input_lost:  # stays in the status bar until the device is back
+                self.statusBar().showMessage(message)
         if session.engine.finished.is_set():
             error = session.engine.error or "the audio source ended"
             self.stop()
@@ -348,6 +296,7 @@ class MainWindow(QMainWindow):
         """Stop the stream (joins the engine within a second), save settings, close."""
         self.stop()
         self.announce_timer.stop()
+        self.device_picker.timer.stop()
         self.log_panel.detach()
         problem = self.store.save(self.current_settings())
         if problem:

@@ -1,8 +1,9 @@
 """``talkrig render``: an audio file → a video of the face preview with the audio muxed in.
 
-A reviewer judges lip sync by eye without Unity. The audio goes through the same offline
-inference and post chain as ``talkrig infer``; every frame is painted with the face preview's
-painter (:func:`talkrig.app.widgets.face.paint_face`) onto a ``QImage`` and encoded with PyAV.
+A reviewer judges lip sync by eye without Unity. The source is decoded so that a cancel stops
+it part-way (:mod:`talkrig.app.render_audio`), then goes through the same offline inference and
+post chain as ``talkrig infer``; every frame is painted by :class:`FramePainter` (the face
+preview's drawing on a ``QImage``) and encoded with PyAV.
 
 Sync: video frame ``j`` is shown from ``j × hop`` to ``(j + 1) × hop`` and must show the face the
 model predicts for exactly that stretch of audio. A model predicts the 40 ms frame that ends
@@ -27,19 +28,17 @@ import av
 import numpy as np
 from av.audio.stream import AudioStream
 from av.video.stream import VideoStream
-from PySide6.QtCore import QRectF, Qt
-from PySide6.QtGui import QColor, QFont, QGuiApplication, QImage, QPainter
+from PySide6.QtCore import QRectF
 
+from talkrig.app.frame_painter import FramePainter, gui_application
+from talkrig.app.render_audio import Decoding, decode_until, open_audio
 from talkrig.app.widgets.face import (
     BLENDSHAPE_VIEW,
-    FaceShape,
     blendshape_shape,
     frame_shape,
     landmark_shape,
     landmark_view,
-    paint_face,
 )
-from talkrig.bridge.audio.sources import decode_file
 from talkrig.bridge.offline import infer_audio
 from talkrig.bridge.post.chain import PostChain, PostConfig
 from talkrig.bridge.post.profile import AvatarProfile
@@ -49,8 +48,6 @@ from talkrig.models.loader import Model, load_model
 
 DEFAULT_SIZE = (640, 480)
 MIN_SIDE, MAX_SIDE = 64, 4096
-BACKGROUND = "#000000"
-TEXT_COLOR = "#dddddd"
 
 Progress = Callable[[int, int], None]  # (video frames written, total video frames)
 
@@ -60,7 +57,7 @@ class RenderError(RuntimeError):
 
 
 class RenderCancelled(RenderError):
-    """The caller's ``stop`` event was set; nothing was written."""
+    """The caller's ``stop`` event was set (while decoding or encoding); nothing was written."""
 
 
 @dataclass(frozen=True)
@@ -108,55 +105,6 @@ def video_index(stream_time: float, card: ModelCard, delay_frames: int) -> int:
     before, _ = silence_padding(card, 0, delay_frames)
     end = stream_time * card.sample_rate - before  # samples, original audio
     return round(end / card.hop_samples) - 1 - delay_frames
-
-
-class FramePainter:
-    """Paints one video frame at a time onto a reused ``QImage`` (the rendering thread).
-
-    Args:
-        size: ``(width, height)`` in pixels.
-        view: face coordinates the face fills (fixed for the whole video).
-        title: overlay text at the top left (the model's name).
-    """
-
-    def __init__(self, size: tuple[int, int], view: QRectF, title: str) -> None:
-        self.image = QImage(size[0], size[1], QImage.Format.Format_RGB888)
-        self.view = view
-        self.title = title
-        self.font = QFont()  # the platform's default family
-        self.font.setPixelSize(max(10, size[1] // 30))
-
-    def paint(self, shape: FaceShape, seconds: float) -> np.ndarray:
-        """The frame as ``(height, width, 3)`` uint8 RGB (a copy)."""
-        image = self.image
-        width, height = image.width(), image.height()
-        image.fill(QColor(BACKGROUND))
-        painter = QPainter(image)
-        try:
-            margin = self.font.pixelSize()
-            face = QRectF(0, 2 * margin, width, height - 3 * margin)
-            paint_face(painter, face, shape, self.view)
-            painter.setFont(self.font)
-            painter.setPen(QColor(TEXT_COLOR))
-            text = QRectF(margin / 2, margin / 2, width - margin, 1.5 * margin)
-            painter.drawText(text, Qt.AlignmentFlag.AlignLeft, self.title)
-            painter.drawText(text, Qt.AlignmentFlag.AlignRight, f"t = {seconds:6.2f} s")
-        finally:
-            painter.end()
-        rows = np.frombuffer(image.constBits(), np.uint8).reshape(height, image.bytesPerLine())
-        return rows[:, : 3 * width].reshape(height, width, 3).copy()
-
-
-def _gui_application() -> QGuiApplication | None:
-    """A new QGuiApplication (fonts need one) when none exists; the caller keeps it alive.
-
-    A render opens no window, so a new one defaults to the offscreen platform (set
-    ``QT_QPA_PLATFORM`` to choose another); an existing app (the desktop app) is used as it is.
-    """
-    if QGuiApplication.instance() is not None:
-        return None
-    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    return QGuiApplication([])
 
 
 def _temporary(out: Path) -> Path:
@@ -226,14 +174,17 @@ def render_video(
     size: tuple[int, int] = DEFAULT_SIZE,
     progress: Progress | None = None,
     stop: threading.Event | None = None,
+    decoding: Decoding | None = None,
 ) -> RenderResult:
     """Render ``source`` (any audio/video file FFmpeg reads) to the video ``out``.
 
     Runs on any one thread (the CLI's main thread, or the app's render worker ``QThread``);
     a ``QGuiApplication`` is created when none exists. ``model`` is a loaded model (left open)
-    or a name/path (loaded and closed here). ``progress(done, total)`` is called on this thread
-    after each video frame; setting ``stop`` abandons the render (:class:`RenderCancelled`).
-    ``out`` is replaced only when the whole video is written.
+    or a name/path (loaded and closed here). While the source decodes, ``decoding(seconds)``
+    is called on this thread after each piece; then ``progress(done, total)`` after each video
+    frame. Setting ``stop`` abandons the render at any step, the decode included
+    (:class:`RenderCancelled`). ``out`` is replaced only when the whole video is written;
+    a cancelled or failed render leaves no file behind.
 
     Raises:
         AudioError: ``source`` is missing, undecodable or silent of samples.
@@ -243,11 +194,14 @@ def render_video(
     size = check_size(size)
     out = Path(out)
     _check_out(out)
-    audio = decode_file(source)
+    file = open_audio(source)  # a bad file fails here, before a model loads
     if not isinstance(model, Model):
         with load_model(model) as loaded:
-            return render_video(source, out, loaded, post, profile, size, progress, stop)
-    _app = _gui_application()  # held, unused: Qt fonts need it alive while painting
+            return render_video(source, out, loaded, post, profile, size, progress, stop, decoding)
+    audio = decode_until(file, stop, decoding)
+    if audio is None:  # no output file exists yet: nothing to remove
+        raise RenderCancelled(f"render of {str(source)!r} cancelled")
+    _app = gui_application()  # held, unused: Qt fonts need it alive while painting
     card = model.card
     post = post or PostConfig()
     rest = model.rest_output()

@@ -3,7 +3,8 @@
 The user picks an audio file and where to save the video; :class:`RenderWorker` (a ``QThread``)
 runs :func:`talkrig.app.render.render_video` with the window's current model and avatar profile
 while a non-modal progress dialog follows it through queued signals, so the window keeps
-streaming and repainting. Closing the window cancels a running render and waits for it.
+streaming and repainting. Cancel (or closing the window) stops the render at any step, the
+source's decode included, and leaves no file behind.
 """
 
 from __future__ import annotations
@@ -37,10 +38,12 @@ class RenderWorker(QThread):
     slots queued; :meth:`cancel` may be called from any thread.
 
     Signals:
+        decoding(int): whole seconds of the source decoded so far (before any frame).
         progressed(int, int): video frames written, total.
         done(object): the :class:`RenderResult`, or the error message (str) when it failed.
     """
 
+    decoding = Signal(int)
     progressed = Signal(int, int)
     done = Signal(object)
 
@@ -48,6 +51,7 @@ class RenderWorker(QThread):
         super().__init__()
         self.source, self.out, self.model, self.profile = source, out, model, profile
         self._stop = threading.Event()
+        self._seconds = 0
 
     def cancel(self) -> None:
         self._stop.set()
@@ -56,7 +60,7 @@ class RenderWorker(QThread):
         try:
             result = render_video(
                 self.source, self.out, self.model, profile=self.profile,
-                progress=self._progress, stop=self._stop,
+                progress=self._progress, stop=self._stop, decoding=self._decoding,
             )  # fmt: skip
         except RenderCancelled:
             self.done.emit(f"render of {self.source.name} cancelled")
@@ -64,6 +68,11 @@ class RenderWorker(QThread):
             self.done.emit(f"render failed: {exc}")
         else:
             self.done.emit(result)
+
+    def _decoding(self, seconds: float) -> None:
+        if int(seconds) > self._seconds:  # one signal per second of audio is plenty
+            self._seconds = int(seconds)
+            self.decoding.emit(self._seconds)
 
     def _progress(self, written: int, total: int) -> None:
         if written % PROGRESS_EVERY == 0 or written == total:
@@ -118,6 +127,7 @@ class RenderAction(QAction):
         dialog.setModal(False)  # the window keeps working while the video renders
         dialog.setMinimumDuration(0)
         dialog.canceled.connect(worker.cancel)
+        worker.decoding.connect(self._decoding)
         worker.progressed.connect(self._progressed)
         worker.done.connect(self._done)
         self.worker, self.dialog = worker, dialog
@@ -138,8 +148,13 @@ class RenderAction(QAction):
             self.cancel()
         return False
 
+    def _decoding(self, seconds: int) -> None:
+        if self.dialog is not None and self.worker is not None:
+            self.dialog.setLabelText(f"Reading {self.worker.source.name}: {seconds} s of audio…")
+
     def _progressed(self, written: int, total: int) -> None:
-        if self.dialog is not None:
+        if self.dialog is not None and self.worker is not None:
+            self.dialog.setLabelText(f"Rendering {self.worker.source.name}…")
             self.dialog.setMaximum(total)
             self.dialog.setValue(written)
 

@@ -10,28 +10,27 @@ from __future__ import annotations
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import cast
 
 import numpy as np
 
+from talkrig.app.input_retry import DeviceOpener, RetryingInput
 from talkrig.app.live_targets import LiveTargets
 from talkrig.app.settings import DEFAULT_AVATAR, DEMO_DEVICE
 from talkrig.bridge.audio.base import AudioError, AudioSource
 from talkrig.bridge.audio.devices import list_devices
+from talkrig.bridge.audio.mic_source import MicSource
 from talkrig.bridge.audio.ring import SampleRing
 from talkrig.bridge.audio.sources import FileSource, demo_path, open_source
 from talkrig.bridge.engine import Engine, EngineOptions
 from talkrig.bridge.frame import FaceFrame
 from talkrig.bridge.post.profile import AvatarProfile
 from talkrig.bridge.remote import RemoteEngine, RemoteState
-from talkrig.bridge.senders.targets import TargetError, make_target
 from talkrig.models.errors import ModelError
 from talkrig.models.loader import Model, load_model
 from talkrig.models.registry import Registry
 
 STOP_TIMEOUT_S = 1.0  # closing the window must not wait longer for the engine thread
-_RECORDER_SCHEMES = ("csv:", "jsonl:")
 
 
 class StartError(RuntimeError):
@@ -126,27 +125,23 @@ class TappedSource(AudioSource):
         return self.tap.take_peak() if self.tap is not None else 0.0
 
 
-def open_input(device: str) -> AudioSource:
-    """``DEMO_DEVICE`` → the bundled demo voice looped in real time; else the input device of
-    that exact name (names are what settings keep; indices change). Raises AudioError."""
+def open_device(name: str, rescan: bool = False) -> AudioSource:
+    """The input device of that exact name (names are what settings keep; indices change);
+    ``rescan`` makes PortAudio look for devices first (only while none of ours is open).
+    Raises AudioError."""
+    for info in list_devices(refresh=rescan):
+        if info.name == name:
+            return open_source(str(info.index))
+    raise AudioError(f"input device {name!r} is not connected")
+
+
+def open_input(device: str, opener: DeviceOpener = open_device) -> AudioSource:
+    """``DEMO_DEVICE`` → the bundled demo voice looped in real time; else the device of that
+    name (``opener``), reopened by name when it is lost (:class:`RetryingInput`). Raises
+    AudioError."""
     if device == DEMO_DEVICE:
         return FileSource(demo_path(), realtime=True, loop=True)
-    for info in list_devices():
-        if info.name == device:
-            return open_source(str(info.index))
-    raise AudioError(f"input device {device!r} is not connected")
-
-
-def check_target(spec: str) -> None:
-    """Raise TargetError when ``spec`` cannot work. Network specs are opened and closed again;
-    a recorder is only checked for its folder, since opening one creates its file."""
-    text = spec.strip()
-    if text.lower().startswith(_RECORDER_SCHEMES):
-        folder = Path(text.partition(":")[2]).expanduser().parent
-        if not folder.is_dir():
-            raise TargetError(f"target {spec!r}: folder {str(folder)!r} does not exist")
-        return
-    make_target(text).close()
+    return RetryingInput(device, opener(device, False), opener)
 
 
 @dataclass(frozen=True)
@@ -165,6 +160,9 @@ class RemoteChoice:
 
 class StreamSession:
     """One run: source → model (local, or on a server) → targets, with live swaps (GUI thread).
+
+    An input device that goes away is reopened by name (:meth:`poll_input`) while the engine
+    and the targets stay up; ``opener`` opens a device by name (tests pass their own).
 
     Attributes:
         engine: the running engine: an :class:`Engine`, or a :class:`RemoteEngine` when
@@ -186,6 +184,7 @@ class StreamSession:
         avatar: str = DEFAULT_AVATAR,
         gain_db: float = 0.0,
         remote: RemoteChoice | None = None,
+        opener: DeviceOpener = open_device,
     ) -> None:
         model = None
         if remote is not None:
@@ -196,7 +195,7 @@ class StreamSession:
             except ModelError as exc:
                 raise StartError(f"model {model_name!r} cannot be loaded: {exc}") from exc
         try:
-            self.source = TappedSource(open_input(device))
+            self.source = TappedSource(open_input(device, opener))
         except AudioError as exc:
             if model is not None:
                 model.close()
@@ -228,6 +227,42 @@ class StreamSession:
     def remote_state(self) -> RemoteState | None:
         """Connection state of a remote engine (any thread); None for a local one."""
         return self.engine.state() if isinstance(self.engine, RemoteEngine) else None
+
+    def status_text(self) -> str | None:
+        """What runs, for the status bar: the model and its provider, or the remote server's
+        connection; None while a local engine has no model to report (GUI thread)."""
+        remote = self.remote_state()
+        if remote is not None:
+            text = f"remote {remote.url}: {remote.status}"
+            text += f", model {remote.model}" if remote.model else ""
+            if remote.reconnects:
+                text += f" ({remote.reconnects} reconnects; last: {remote.last_error})"
+            return text
+        model = self.model
+        if model is None:
+            return None
+        text = f"{model.card.name} on {model.provider.replace('ExecutionProvider', '')}"
+        return text + (f" ({model.fallback})" if model.fallback else "")
+
+    def poll_input(self) -> str | None:
+        """Notice a lost input device and reopen it when due (see :class:`RetryingInput`); a
+        message when the input's state changed, else None (GUI thread, display timer)."""
+        inner = self.source.inner
+        return inner.poll() if isinstance(inner, RetryingInput) else None
+
+    @property
+    def input_lost(self) -> str | None:
+        """Why the input device is away while it is, else None (GUI thread)."""
+        inner = self.source.inner
+        return inner.lost if isinstance(inner, RetryingInput) else None
+
+    @property
+    def portaudio_restartable(self) -> bool:
+        """False once the input was a JACK stream whose server died: PortAudio must then never
+        be restarted in this process (see ``MicSource.stop``)."""
+        inner = self.source.inner
+        device = inner.inner if isinstance(inner, RetryingInput) else inner
+        return not isinstance(device, MicSource) or device.portaudio_restartable
 
     def swap_model(self, model_name: str) -> Model:
         """Load ``model_name`` and hand it to the running engine; StartError when it fails."""

@@ -8,8 +8,8 @@ client's JSON report. Two modes per model:
   as fast as the server answers (``serve --max-speed 0``, ``run --fast``);
 - real time: ``--realtime`` seconds paced like a microphone, with the server's default limits.
 
-    python bench/client_server.py --json bench/results/client-server.json \\
-        --markdown bench/results/client-server.md
+    python bench/client_server.py --json bench/results/client-server-talkrig.json \\
+        --markdown bench/results/client-server-talkrig.md
 
 Figures (all from the client's report unless said): single-frame processing = server
 ``sent − received`` of each frame (from the frame header: audio in → frame out, batching wait
@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import queue
 import re
 import signal
@@ -37,14 +36,11 @@ from typing import IO, Any
 
 import psutil
 
-from talkrig.bridge.benchmark import Sinks
+from talkrig.bridge.benchmark import Sinks, machine, write_results
 from talkrig.models.contract import HOP_SAMPLES, SAMPLE_RATE, WINDOW_SAMPLES
 
-MODELS = (
-    "baseline-energy-landmarks2d",
-    "baseline-energy-landmarks3d",
-    "baseline-energy-blendshapes",
-)
+# The trained models (``bench/results/client-server-baseline-energy.*``: the energy baselines).
+MODELS = ("talkrig-landmarks2d", "talkrig-landmarks3d", "talkrig-neutral")
 CLI = [sys.executable, "-m", "talkrig.bridge.cli"]
 START_TIMEOUT_S = 60.0
 RSS_EVERY_S = 0.5
@@ -204,7 +200,7 @@ def markdown(results: dict[str, Any]) -> str:
         ("server RAM, max RSS (MB)", lambda r: f"{r['server_rss_max_mb']:.0f}"),
         ("queue time, mean (ms)", lambda r: f"{r['queue_ms_mean']:.1f}"),
     ]  # fmt: skip
-    head = [f"{name.removeprefix('baseline-energy-')} ({mode})" for name, mode, _ in cols]
+    head = [f"{name} ({mode})" for name, mode, _ in cols]
     lines = ["| | " + " | ".join(head) + " |", "|---|" + "---|" * len(cols)]
     for label, cell in rows:
         lines.append(f"| {label} | " + " | ".join(cell(r) for _, _, r in cols) + " |")
@@ -242,7 +238,7 @@ def main(argv: list[str]) -> int:
     args = p.parse_args(argv)
     realtime_models = set(args.realtime_models if args.realtime_models is not None else args.models)
     results: dict[str, Any] = {
-        "machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0]},
+        "machine": machine(),
         "settings": {key: getattr(args, key) for key in ("hour", "realtime", "source", "threads")},
         "models": {},
     }
@@ -259,12 +255,7 @@ def main(argv: list[str]) -> int:
         results["models"][name] = entry
     if args.merge and args.json and Path(args.json).exists():
         results = merged(json.loads(Path(args.json).read_text()), results)
-    text = json.dumps(results, indent=2)
-    print(text)
-    if args.json:
-        Path(args.json).write_text(text + "\n")
-    if args.markdown:
-        Path(args.markdown).write_text(markdown(results))
+    write_results(results, markdown, args.json, args.markdown)
     return 0
 
 

@@ -23,19 +23,18 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import multiprocessing as mp
 import sys
 import time
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 from websockets.asyncio.client import ClientConnection, connect
 
 from talkrig.bridge.audio.sources import decode_file, demo_path
+from talkrig.bridge.benchmark import machine, percentiles, write_results
 from talkrig.bridge.server import ServerConfig, StreamServer
 from talkrig.bridge.stream_protocol import decode_frame, encode_pcm, parse_hello
 from talkrig.models.contract import HOP_SAMPLES, PAPER_CHUNK_BYTES, SAMPLE_RATE, WINDOW_SAMPLES
@@ -151,18 +150,8 @@ async def _run_streams(
         "processed_pct": round(100.0 * sum(frames) / (expected * streams), 2),
         "fps_per_stream_min": min(frames) / seconds,
         "fps_per_stream_mean": float(np.mean(frames)) / seconds,
-        "processing_ms": _summary(server),
-        "round_trip_ms": _summary(trip),
-    }
-
-
-def _summary(ms: np.ndarray) -> dict[str, float]:
-    if ms.size == 0:
-        return {"p50": float("nan"), "p99": float("nan"), "max": float("nan")}
-    return {
-        "p50": round(float(np.percentile(ms, 50)), 3),
-        "p99": round(float(np.percentile(ms, 99)), 3),
-        "max": round(float(ms.max()), 3),
+        "processing_ms": percentiles(server),
+        "round_trip_ms": percentiles(trip),
     }
 
 
@@ -221,6 +210,7 @@ def main(argv: list[str]) -> int:
         proc.join(10)
     results: dict[str, Any] = {
         "model": args.model,
+        "machine": machine(),
         "seconds": args.seconds,
         "network": {"delay_ms": args.delay_ms, "jitter_ms": args.jitter_ms,
                     "emulated": bool(args.delay_ms or args.jitter_ms)},
@@ -228,12 +218,7 @@ def main(argv: list[str]) -> int:
     }  # fmt: skip
     if args.note:
         results["note"] = args.note
-    text = json.dumps(results, indent=2)
-    print(text)
-    if args.json:
-        Path(args.json).write_text(text + "\n")
-    if args.markdown:
-        Path(args.markdown).write_text(markdown(results))
+    write_results(results, markdown, args.json, args.markdown)
     return 0
 
 

@@ -18,7 +18,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -35,13 +35,37 @@ from talkrig.models.registry import Registry
 UDP_TARGETS = ("unity", "vmc", "livelink", "ifacialmocap")
 
 
-def _percentiles(ms: np.ndarray) -> dict[str, float]:
+def percentiles(ms: np.ndarray) -> dict[str, float]:
+    """p50, p99, max and mean of a 1-D array of times (ms); all NaN when it is empty."""
+    if ms.size == 0:
+        return dict.fromkeys(("p50", "p99", "max", "mean"), float("nan"))
     return {
         "p50": float(np.percentile(ms, 50)),
         "p99": float(np.percentile(ms, 99)),
         "max": float(ms.max()),
         "mean": float(ms.mean()),
     }
+
+
+def machine() -> dict[str, Any]:
+    """What a result file says about the machine it was measured on."""
+    return {"cpus": os.cpu_count(), "python": sys.version.split()[0]}
+
+
+def write_results(
+    results: dict[str, Any],
+    markdown: Callable[[dict[str, Any]], str],
+    json_path: str | None = None,
+    markdown_path: str | None = None,
+) -> None:
+    """Print ``results`` as JSON; also write that to ``json_path`` and ``markdown(results)``
+    to ``markdown_path`` where given (the benchmark scripts' ``--json`` / ``--markdown``)."""
+    text = json.dumps(results, indent=2)
+    print(text)
+    if json_path:
+        Path(json_path).write_text(text + "\n")
+    if markdown_path:
+        Path(markdown_path).write_text(markdown(results))
 
 
 def _windows(model: Model, count: int) -> np.ndarray:
@@ -109,7 +133,7 @@ def inference_cost(model: Model, runs: int) -> dict[str, float]:
         t0 = time.perf_counter()
         model(w)
         times[i] = time.perf_counter() - t0
-    return _percentiles(1000.0 * times)
+    return percentiles(1000.0 * times)
 
 
 def frame_cost(model: Model, runs: int, sinks: Sinks) -> dict[str, float]:
@@ -141,7 +165,7 @@ def frame_cost(model: Model, runs: int, sinks: Sinks) -> dict[str, float]:
     finally:
         for s in senders:
             s.close()
-    return _percentiles(1000.0 * times)
+    return percentiles(1000.0 * times)
 
 
 def stream(model_name: str, seconds: float, fast: bool, sinks: Sinks, threads: int) -> dict:
@@ -185,7 +209,7 @@ def run(
     names: Sequence[str], runs: int, realtime_s: float, hour_s: float, threads: int
 ) -> dict[str, Any]:
     results: dict[str, Any] = {
-        "machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0]},
+        "machine": machine(),
         "settings": {"runs": runs, "realtime_s": realtime_s, "hour_s": hour_s, "threads": threads},
         "models": {},
     }
@@ -262,12 +286,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         e.name for e in Registry().entries() if e.card is not None and e.shipped
     ]
     results = run(names, args.runs, args.realtime, args.hour, args.threads)
-    text = json.dumps(results, indent=2)
-    print(text)
-    if args.json:
-        Path(args.json).write_text(text + "\n")
-    if args.markdown:
-        Path(args.markdown).write_text(markdown(results))
+    write_results(results, markdown, args.json, args.markdown)
     return 0
 
 

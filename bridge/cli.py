@@ -325,7 +325,7 @@ def video_size(text: str) -> tuple[int, int]:
 
 def cmd_render(args: argparse.Namespace) -> int:
     try:  # Qt paints the frames: only talkrig.app imports it
-        from talkrig.app.render import RenderError, check_size, render_video
+        from talkrig.app.render import RenderCancelled, RenderError, check_size, render_video
     except ImportError as exc:
         raise UsageError(f"render needs the desktop app's Qt (PySide6): {exc}") from exc
     try:
@@ -339,15 +339,22 @@ def cmd_render(args: argparse.Namespace) -> int:
                 bars.append(tqdm(total=total, unit="frame", desc=Path(args.file).name))
             bars[0].update(done - bars[0].n)
 
+        # Ctrl+C asks the render to stop at its next step, so no half-written video is left
+        stop = threading.Event()
+        previous = signal.signal(signal.SIGINT, lambda *_: stop.set())
         with _load(args) as model:
             try:
                 result = render_video(
                     args.file, args.out, model, post, profile, size,
-                    None if args.quiet else progress,
+                    None if args.quiet else progress, stop,
                 )  # fmt: skip
             finally:
+                signal.signal(signal.SIGINT, previous)
                 for bar in bars:
                     bar.close()
+    except RenderCancelled:
+        print("talkrig: render cancelled; nothing written", file=sys.stderr)
+        return 130
     except RenderError as exc:
         print(f"talkrig: error: {exc}", file=sys.stderr)
         return 2
@@ -471,7 +478,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    if args_list[:1] == ["bench"]:  # argparse's REMAINDER drops a leading --option
+        args = parser.parse_args(["bench"])
+        args.bench_args = args_list[1:]
+    else:
+        args = parser.parse_args(args_list)
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",

@@ -4,7 +4,8 @@ Threads: :meth:`StreamServer.start` / :meth:`StreamServer.stop` are called by th
 tests); the server runs an asyncio loop on its own thread (``talkrig-server``), where every
 connection has its own framer and post chain; model calls run on one inference thread
 (``talkrig-infer``). Windows that fall due while a model call is running are batched into the
-next call, across connections, so N streams cost far less than N model calls per hop.
+next call, across connections (:mod:`talkrig.bridge.server_batcher`), so N streams cost far less
+than N model calls per hop.
 
 A connection handler reads one message, waits for its frames and sends them before it reads the
 next: a client that sends faster than the server infers is slowed by TCP back-pressure instead
@@ -20,18 +21,17 @@ import ipaddress
 import logging
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from urllib.parse import parse_qs, urlsplit
 
-import numpy as np
 from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
 
 from talkrig.bridge.audio.framer import Framer
 from talkrig.bridge.post.chain import PostChain, PostConfig, frame_audio_slice
+from talkrig.bridge.server_batcher import Batcher
 from talkrig.bridge.stream_protocol import StreamProtocolError, decode_pcm, encode_frame, hello
 from talkrig.models.loader import Model, ModelError
 
@@ -89,53 +89,6 @@ class ServerState:
     inferring_windows: int  # windows in the model call now running
 
 
-class _Batcher:
-    """Collects due windows from all connections; one model call per batch (loop thread)."""
-
-    def __init__(self, model: Model, max_batch: int) -> None:
-        self._model = model
-        self._max = max_batch
-        self._pending: list[tuple[np.ndarray, asyncio.Future[np.ndarray]]] = []
-        self.inferring = 0
-        self._wake = asyncio.Event()
-        self._executor = ThreadPoolExecutor(1, thread_name_prefix="talkrig-infer")
-
-    def submit(self, window: np.ndarray) -> asyncio.Future[np.ndarray]:
-        future: asyncio.Future[np.ndarray] = asyncio.get_running_loop().create_future()
-        self._pending.append((window, future))
-        self._wake.set()
-        return future
-
-    async def run(self) -> None:
-        loop = asyncio.get_running_loop()
-        while True:
-            await self._wake.wait()
-            self._wake.clear()
-            while self._pending:
-                batch, self._pending = self._pending[: self._max], self._pending[self._max :]
-                windows = np.stack([w for w, _ in batch])  # (B, window_samples)
-                self.inferring = len(batch)
-                try:
-                    out = await loop.run_in_executor(self._executor, self._model, windows)
-                except ModelError as exc:
-                    self.inferring = 0
-                    for _, future in batch:
-                        if not future.done():
-                            future.set_exception(exc)
-                    continue
-                self.inferring = 0
-                for (_, future), values in zip(batch, out, strict=True):
-                    if not future.done():  # its connection may have gone meanwhile
-                        future.set_result(values)
-
-    @property
-    def pending(self) -> int:
-        return len(self._pending)
-
-    def close(self) -> None:
-        self._executor.shutdown(wait=True)
-
-
 class _Budget:
     """Token bucket of audio seconds for one connection."""
 
@@ -182,7 +135,7 @@ class StreamServer:
         self._active = 0
         self._thread: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._batcher: _Batcher | None = None
+        self._batcher: Batcher | None = None
         self._server: Server | None = None
         self._stopping: asyncio.Event | None = None
         self._ready = threading.Event()
@@ -260,7 +213,7 @@ class StreamServer:
     async def _main(self) -> None:
         self._loop = asyncio.get_running_loop()
         self._stopping = asyncio.Event()
-        batcher = self._batcher = _Batcher(self.model, self.config.max_batch)
+        batcher = self._batcher = Batcher(self.model, self.config.max_batch)
         batching = asyncio.create_task(batcher.run())
         try:
             async with serve(

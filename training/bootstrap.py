@@ -313,7 +313,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("out", type=Path, help="folder to write (manifest.jsonl, labels/, audio/)")
     parser.add_argument("--utterances", type=int, default=500, help="number of utterances")
     parser.add_argument("--seed", type=int, default=0, help="corpus seed")
-    parser.add_argument("--piper", type=int, default=0, help="Piper takes (needs [bootstrap])")
+    parser.add_argument("--piper", type=int, default=0, help="Piper takes (needs extra [voices])")
     parser.add_argument("--fsdd", type=Path, help="FSDD folder (real spoken digits)")
     parser.add_argument("--fsdd-utterances", type=int, default=0, help="FSDD digit strings")
     parser.add_argument("--clean", action="store_true", help="no augmentation (speed kept)")

@@ -29,6 +29,7 @@ class ConfigError(ValueError):
 CHECKPOINT = "checkpoint.pt"  # name of a run folder's checkpoint (see fit.py)
 ARCHITECTURES = ("cnn", "sincnet", "lstm", "mel-cnn")
 REPRESENTATIONS = ("blendshapes", "landmarks2d", "landmarks3d")
+LR_SCHEDULES = ("constant", "cosine")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -49,6 +50,9 @@ class TrainConfig:
     batch_size: int = 32  # segments per batch (windows when segment_frames = 1, as in the paper)
     segment_frames: int = 25  # frames predicted per example in one fully-convolutional pass
     lr: float = 1e-5
+    # "cosine": lr falls from ``lr`` to 0 over the run (per epoch); "constant": the paper's
+    lr_schedule: str = "constant"
+    grad_clip: float = 0.0  # max global gradient norm per step; 0 = no clipping (the paper's)
     dropout: float = 0.1
     smooth_l1_beta: float = 1.0
     weight_decay: float = 0.0
@@ -86,6 +90,10 @@ class TrainConfig:
             problems.append(f"device {self.device!r} is not one of cpu, cuda, auto")
         if not self.lr > 0:
             problems.append(f"lr must be > 0, got {self.lr}")
+        if self.lr_schedule not in LR_SCHEDULES:
+            problems.append(f"lr_schedule {self.lr_schedule!r} is not one of {LR_SCHEDULES}")
+        if not self.grad_clip >= 0:
+            problems.append(f"grad_clip must be >= 0, got {self.grad_clip}")
         if not 0 <= self.dropout < 1:
             problems.append(f"dropout must lie in [0, 1), got {self.dropout}")
         if self.window_samples % self.hop_samples:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 import pickle
 import subprocess
 import time
@@ -116,6 +117,13 @@ def _dataset(config: TrainConfig, clips: Sequence[Clip]) -> SegmentDataset:
     )
 
 
+def epoch_lr(config: TrainConfig, epoch: int) -> float:
+    """The learning rate of ``epoch`` (0-based): ``config.lr``, or its cosine decay."""
+    if config.lr_schedule == "cosine":
+        return config.lr * 0.5 * (1.0 + math.cos(math.pi * epoch / config.epochs))
+    return config.lr
+
+
 def _epoch(
     network: FaceNet,
     loader: DataLoader[Any],
@@ -134,6 +142,8 @@ def _epoch(
             if optimizer is not None:
                 optimizer.zero_grad()
                 loss.backward()
+                if config.grad_clip > 0:  # one odd batch must not throw the weights away
+                    torch.nn.utils.clip_grad_norm_(network.parameters(), config.grad_clip)
                 optimizer.step()
             total, count = total + loss.item() * len(audio), count + len(audio)
     return total / max(count, 1)
@@ -225,10 +235,10 @@ def fit(
     if resume is not None:
         run_dir = resume
         saved_net, state, pdm = load_checkpoint(resume / CHECKPOINT)
+        # a key the run predates had its default then
+        saved = {**TrainConfig().to_dict(), **state["config"]}
         changed = {
-            k
-            for k, v in config.to_dict().items()
-            if k not in _MAY_CHANGE and state["config"].get(k) != v
+            k for k, v in config.to_dict().items() if k not in _MAY_CHANGE and saved.get(k) != v
         }
         if changed:
             raise FitError(f"cannot resume {str(resume)!r}: config changed in {sorted(changed)}")
@@ -256,6 +266,8 @@ def fit(
         torch.manual_seed(config.seed + epoch)
         shuffle = torch.Generator().manual_seed(config.seed + epoch)
         loader = DataLoader(train_set, config.batch_size, shuffle=True, generator=shuffle)
+        for group in optimizer.param_groups:  # a function of the epoch: resumes exactly
+            group["lr"] = epoch_lr(config, epoch)
         label = f"epoch {epoch + 1}/{config.epochs}" if progress else ""
         row = {"epoch": epoch + 1, "train_loss": _epoch(network, loader, config, optimizer, label)}
         if dev_set is not None:

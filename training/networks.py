@@ -57,6 +57,12 @@ class FaceNet(nn.Module):
         return self.frames(windows)[:, 0]
 
 
+def constructor_args(names: dict[str, Any]) -> dict[str, Any]:
+    """The constructor's arguments from its ``locals()``, called first thing in ``__init__``, so
+    a checkpoint can rebuild the same network."""
+    return {key: value for key, value in names.items() if key not in ("self", "__class__")}
+
+
 def _valid_length(length: int, kernel: int, stride: int) -> int:
     return (length - kernel) // stride + 1
 
@@ -79,11 +85,7 @@ class ConvNet(FaceNet):
         dropout: float = 0.1,
     ) -> None:
         super().__init__(out_dim, window_samples, hop_samples, lookahead_samples)
-        self.args = dict(
-            out_dim=out_dim, window_samples=window_samples, hop_samples=hop_samples,
-            lookahead_samples=lookahead_samples, channels=tuple(channels),
-            strides=tuple(strides), kernel=kernel, dropout=dropout,
-        )  # fmt: skip
+        self.args = constructor_args(locals())
         total = math.prod(strides)
         if hop_samples % total:
             raise ValueError(f"total stride {total} must divide the hop {hop_samples}")
@@ -126,11 +128,7 @@ class SincNet(FaceNet):
         dropout: float = 0.1,
     ) -> None:
         super().__init__(out_dim, window_samples, hop_samples, lookahead_samples)
-        self.args = dict(
-            out_dim=out_dim, window_samples=window_samples, hop_samples=hop_samples,
-            lookahead_samples=lookahead_samples, filters=filters, taps=taps, channels=channels,
-            hidden=hidden, dropout=dropout,
-        )  # fmt: skip
+        self.args = constructor_args(locals())
         pool, kernel = 4, 5
         if hop_samples % pool**3:
             raise ValueError(f"total stride {pool**3} must divide the hop {hop_samples}")
@@ -174,11 +172,7 @@ class LstmNet(FaceNet):
         dropout: float = 0.1,
     ) -> None:
         super().__init__(out_dim, window_samples, hop_samples, lookahead_samples)
-        self.args = dict(
-            out_dim=out_dim, window_samples=window_samples, hop_samples=hop_samples,
-            lookahead_samples=lookahead_samples, bands=bands, hidden=hidden, layers=layers,
-            dropout=dropout,
-        )  # fmt: skip
+        self.args = constructor_args(locals())
         self.features = LogMelDeltas(bands)
         self.norm = nn.BatchNorm1d(3 * bands)
         self.lstm = nn.LSTM(3 * bands, hidden, num_layers=layers, dropout=dropout, batch_first=True)
@@ -216,10 +210,7 @@ class MelCnn(FaceNet):
         dropout: float = 0.1,
     ) -> None:
         super().__init__(out_dim, window_samples, hop_samples, lookahead_samples)
-        self.args = dict(
-            out_dim=out_dim, window_samples=window_samples, hop_samples=hop_samples,
-            lookahead_samples=lookahead_samples, bands=bands, channels=channels, dropout=dropout,
-        )  # fmt: skip
+        self.args = constructor_args(locals())
         self.features = LogMelDeltas(bands)
         step = self.features.hop
         if hop_samples % step:

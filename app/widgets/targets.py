@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable, Mapping
 
 from PySide6.QtCore import Qt, Signal
@@ -17,14 +18,56 @@ from PySide6.QtWidgets import (
 )
 
 from talkrig.app.choices import is_local_unity
+from talkrig.app.live_targets import LiveTargets
 from talkrig.app.settings import TargetSetting
-from talkrig.app.stream import check_target
+from talkrig.app.target_check import check_target
 from talkrig.bridge.senders.base import SenderState
 from talkrig.bridge.senders.targets import SPEC_HELP, TargetError
 
 _SPEC, _STATE = 0, 1
 _ACCEPTED = Qt.ItemDataRole.UserRole  # the spec text last accepted, to undo a refused edit
 IDLE = "not running"
+RATE_WINDOW_S = 1.0  # frames/s is counted over at least this long, so it does not flicker
+
+
+class SendRates:
+    """Frames per second of each target, from its growing ``frames_sent`` (GUI thread)."""
+
+    def __init__(self) -> None:
+        self._marks: dict[str, tuple[int, float]] = {}  # spec → (frames_sent, monotonic time)
+        self._rates: dict[str, float] = {}
+
+    def rate(self, state: SenderState, now: float) -> float | None:
+        """frames/s of ``state.spec`` over its last whole window; None before the first."""
+        mark = self._marks.get(state.spec)
+        if mark is None or state.frames_sent < mark[0]:  # new, or reopened (count restarted)
+            self._marks[state.spec] = (state.frames_sent, now)
+            self._rates.pop(state.spec, None)
+        elif now - mark[1] >= RATE_WINDOW_S:
+            self._rates[state.spec] = (state.frames_sent - mark[0]) / (now - mark[1])
+            self._marks[state.spec] = (state.frames_sent, now)
+        return self._rates.get(state.spec)
+
+    def keep_only(self, specs: Iterable[str]) -> None:
+        """Forget targets that are not running any more."""
+        running = set(specs)
+        for table in (self._marks, self._rates):
+            for spec in [s for s in table if s not in running]:
+                del table[spec]
+
+
+def state_text(state: SenderState, rate: float | None = None) -> str:
+    """A target's state for its table cell: frames/s once known, and a failing target leads
+    with the error, so it shows even where the cell is too narrow for the rest."""
+    if rate is None:
+        sent = f"{state.frames_sent} frames sent"
+    else:
+        sent = f"{rate:.0f} frames/s, {state.frames_sent} sent"
+    if state.last_error is None:
+        return sent
+    if state.ok:
+        return f"{sent}; recovered from: {state.last_error}"
+    return f"ERROR: {state.last_error} ({sent})"
 
 
 class TargetsPanel(QWidget):
@@ -44,10 +87,11 @@ class TargetsPanel(QWidget):
         self.table = QTableWidget(0, 2)
         self.table.setHorizontalHeaderLabels(["target", "state"])
         self.table.horizontalHeader().setSectionResizeMode(_SPEC, QHeaderView.ResizeMode.Stretch)
-        self.table.horizontalHeader().setSectionResizeMode(
-            _STATE, QHeaderView.ResizeMode.ResizeToContents
-        )
+        # Both columns share the width: a long error is elided (full text in the tooltip)
+        # instead of pushing the state out of sight behind a horizontal scroll bar.
+        self.table.horizontalHeader().setSectionResizeMode(_STATE, QHeaderView.ResizeMode.Stretch)
         self.table.verticalHeader().setVisible(False)
+        self.rates = SendRates()
         self.entry = QLineEdit()
         self.entry.setPlaceholderText("vmc://127.0.0.1:39539")
         self.entry.setToolTip(SPEC_HELP)
@@ -127,18 +171,28 @@ class TargetsPanel(QWidget):
 
     def show_states(self, states: Mapping[str, SenderState | str]) -> None:
         """Per spec: a live SenderState, or a text such as an error at start; others idle."""
+        now = time.monotonic()
+        self.rates.keep_only(s for s, v in states.items() if isinstance(v, SenderState))
         self.table.blockSignals(True)
         for row in range(self.table.rowCount()):
             spec = self._item(row, _SPEC).text()
             state = states.get(spec, IDLE)
             if isinstance(state, SenderState):
-                text = f"{state.frames_sent} frames sent"
-                if state.last_error:
-                    text += f"; {'recovered from' if state.ok else 'ERROR'}: {state.last_error}"
+                text = state_text(state, self.rates.rate(state, now))
             else:
                 text = state
             self._item(row, _STATE).setText(text)
+            self._item(row, _STATE).setToolTip(text)
         self.table.blockSignals(False)
+
+    def show_live(self, live: LiveTargets) -> None:
+        """The running stream's targets: each open one's state; one that could not open, why."""
+        states: dict[str, SenderState | str] = {
+            spec: "ERROR: " + problem.removeprefix(f"target {spec!r}: ")
+            for spec, problem in live.failed.items()
+        }
+        states.update({s.spec: s.state() for s in live.senders})
+        self.show_states(states)
 
     def _item(self, row: int, column: int) -> QTableWidgetItem:
         item = self.table.item(row, column)
@@ -182,7 +236,7 @@ class TargetsPanel(QWidget):
         accepted = str(item.data(_ACCEPTED))
         spec = item.text().strip()
         if spec != accepted:  # an edit of the text, not of the tick box
-            problem = self._refusal(spec, item.row())
+            problem = self._refusal(spec, item.row(), accepted)
             if problem is not None:
                 self.table.blockSignals(True)
                 item.setText(accepted)
@@ -195,15 +249,15 @@ class TargetsPanel(QWidget):
             self.table.blockSignals(False)
         self.changed.emit()
 
-    def _refusal(self, spec: str, row: int) -> str | None:
-        """Why ``spec`` cannot replace row ``row``'s spec, or None."""
+    def _refusal(self, spec: str, row: int, accepted: str) -> str | None:
+        """Why ``spec`` cannot replace row ``row``'s spec ``accepted``, or None."""
         if not spec:
             return "a target spec cannot be empty"
         others = [t.spec for r, t in enumerate(self.targets()) if r != row]
         if spec in others:
             return f"target {spec!r} is already in the list"
         try:
-            check_target(spec)
+            check_target(spec, replacing=accepted)
         except TargetError as exc:
             return str(exc)
         return None

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import atexit
 import threading
+import time
 from typing import Any
 
 import numpy as np
@@ -13,6 +15,10 @@ from talkrig.bridge.audio.resample import MAX_RATE
 from talkrig.bridge.audio.ring import SampleRing
 
 MIN_DEVICE_RATE = 16_000  # below the model's rate a device cannot carry its band
+# A stream whose server dies (JACK) ends without PortAudio's finished callback: silence from the
+# callback counter this long means the device is gone. 10 ms blocks make 1 s a hundred misses.
+STALL_S = 1.0
+FIRST_BLOCK_S = 5.0  # a PulseAudio source's first block can take ~2 s to come
 
 
 class MicSource(AudioSource):
@@ -64,9 +70,27 @@ class MicSource(AudioSource):
         self._error: str | None = None
         self.status_flags = 0  # callbacks that reported overflow or another PortAudio status
         self.callbacks = 0
+        self._seen = (0, 0.0)  # (callbacks, monotonic time) when the counter last moved
+        self.portaudio_restartable = True
+
+    @property
+    def is_jack(self) -> bool:
+        return "JACK" in self.device.hostapi.upper()
 
     @property
     def error(self) -> str | None:
+        """Why the device stopped delivering after :meth:`start`, else None (engine or GUI
+        thread; both may poll: a race only delays the stall verdict by one poll)."""
+        if self._error is None and self._stream is not None and not self._stopping.is_set():
+            count, now = self.callbacks, time.monotonic()
+            seen_count, seen_at = self._seen
+            if count != seen_count:
+                self._seen = (count, now)
+            elif now - seen_at > (STALL_S if count else FIRST_BLOCK_S):
+                self._error = (
+                    f"input device {self.name!r} delivered no audio for {now - seen_at:.1f} s "
+                    "(unplugged, or its audio server stopped?)"
+                )
         return self._error
 
     def start(self, ring: SampleRing) -> None:
@@ -99,6 +123,7 @@ class MicSource(AudioSource):
             stream.start()
         except sd.PortAudioError as exc:
             raise AudioError(f"cannot open input device {self.device.describe()}: {exc}") from exc
+        self._seen = (self.callbacks, time.monotonic())
         self._stream = stream
 
     def _on_finished(self) -> None:
@@ -107,9 +132,22 @@ class MicSource(AudioSource):
             self._error = f"input device {self.name!r} stopped delivering audio (unplugged?)"
 
     def stop(self) -> None:
-        """Abort and close the stream (idempotent)."""
+        """Abort and close the stream (idempotent).
+
+        A JACK stream that lost its device lost its server: closing it, or restarting PortAudio
+        afterwards, trips an assertion in PortAudio's JACK code that aborts the process. Such a
+        stream is left alone, ``portaudio_restartable`` turns False (see
+        :func:`~talkrig.bridge.audio.devices.rescan`), and sounddevice's exit handler, which
+        would terminate PortAudio, is dropped: the process then exits cleanly.
+        """
+        lost = self.error is not None
         self._stopping.set()
         stream, self._stream = self._stream, None
-        if stream is not None:
-            stream.abort(ignore_errors=True)
-            stream.close(ignore_errors=True)
+        if stream is None:
+            return
+        if lost and self.is_jack:
+            self.portaudio_restartable = False
+            atexit.unregister(portaudio()._exit_handler)
+            return
+        stream.abort(ignore_errors=True)
+        stream.close(ignore_errors=True)

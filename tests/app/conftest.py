@@ -55,3 +55,10 @@ def drain(sock: socket.socket) -> list[bytes]:
             out.append(sock.recv(65536))
         except BlockingIOError:
             return out
+
+
+def free_udp_port() -> int:
+    """A UDP port nothing holds right now (listeners bind 0.0.0.0, like the iFacialMocap app)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        sock.bind(("0.0.0.0", 0))
+        return int(sock.getsockname()[1])

@@ -68,7 +68,11 @@ def test_pick_falls_back_with_a_notice() -> None:
     assert pick(choices, "USB Mic", DEMO_DEVICE, "input device") == ("USB Mic", None)
     value, notice = pick(choices, "Gone Mic", DEMO_DEVICE, "input device")
     assert value == DEMO_DEVICE
-    assert notice is not None and "'Gone Mic'" in notice
+    assert notice == f"saved input device 'Gone Mic' is not available; using {DEMO_LABEL}"
+    assert pick([], "Gone Mic", DEMO_DEVICE, "input device") == (
+        "",
+        "saved input device 'Gone Mic' is not available, and there is nothing to use",
+    )
 
 
 def test_avatars_default_then_announced_then_the_saved_one() -> None:

@@ -12,12 +12,16 @@ from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from talkrig.app.main_window import MainWindow
-from talkrig.app.settings import DEMO_DEVICE, ENGINE_REMOTE, SettingsStore
+from talkrig.app.settings import DEMO_DEVICE, ENGINE_REMOTE, SettingsStore, TargetSetting
+from talkrig.app.widgets.targets import SendRates, state_text
+from talkrig.app.window_layout import WINDOW_SIZE
 from talkrig.bridge.announce import AnnounceListener
+from talkrig.bridge.senders.base import SenderState
+from talkrig.bridge.senders.ifacialmocap import TRIGGER, V2_SUFFIX
 from talkrig.bridge.server import ServerConfig, StreamServer
 from talkrig.models.loader import load_model
 from talkrig.models.registry import DEFAULT_MODEL, SHIPPED_DIR, Registry
-from tests.app.conftest import drain
+from tests.app.conftest import drain, free_udp_port
 from tests.app.test_gui_window import MIC, WAIT_MS, _log, _select
 from tests.bridge.test_announce import announcement
 
@@ -129,6 +133,94 @@ def test_editing_a_target_while_streaming_swaps_only_that_one(
     assert window.targets.targets()[1].spec == f"vmc://127.0.0.1:{port_of(c)}"
     window.targets.table.item(0, 0).setCheckState(Qt.CheckState.Unchecked)
     assert [s.spec for s in session.targets.senders] == [f"vmc://127.0.0.1:{port_of(c)}"]
+
+
+def test_editing_an_ifacialmocap_listener_while_streaming_keeps_its_port(
+    window: MainWindow, receivers: list[socket.socket], qtbot: QtBot
+) -> None:
+    vmc_rx, client, reply = receivers
+    port = free_udp_port()
+    assert window.targets.add(f"vmc://127.0.0.1:{port_of(vmc_rx)}")
+    assert window.targets.add(f"ifacialmocap://?listen={port}")
+    assert window.start()
+    session = window.session
+    assert session is not None
+    client.sendto(TRIGGER, ("127.0.0.1", port))
+    qtbot.waitUntil(received(client, b"eyeBlink_L-"), timeout=WAIT_MS)
+    kept = session.targets.senders[0]
+    sent = kept.state().frames_sent
+    new = f"ifacialmocap://?listen={port}&reply_port={port_of(reply)}"
+    assert window.targets.set_spec(1, new), _log(window)  # not refused as "port in use"
+    assert [s.spec for s in session.targets.senders][1] == new
+    client.sendto(TRIGGER + V2_SUFFIX, ("127.0.0.1", port))
+    qtbot.waitUntil(received(reply, b"eyeBlink_L&"), timeout=WAIT_MS)
+    assert session.targets.senders[0] is kept and window.session is session
+    qtbot.waitUntil(lambda: kept.state().frames_sent > sent + 3, timeout=WAIT_MS)
+    assert "in use" not in _log(window)
+
+
+def test_a_target_nobody_listens_on_shows_its_error_first(window: MainWindow, qtbot: QtBot) -> None:
+    spec = f"vmc://127.0.0.1:{free_udp_port()}"  # nothing there: every send is refused
+    assert window.targets.add(spec)
+    assert window.start()
+    qtbot.waitUntil(lambda: window.targets.state_text(0).startswith("ERROR: "), timeout=WAIT_MS)
+    text = window.targets.state_text(0)
+    assert "ConnectionRefused" in text and text.endswith(" sent)")
+    assert window.targets.table.item(0, 1).toolTip() == text  # the full text, however narrow
+    window.stop()
+    assert window.targets.state_text(0) == "not running"
+
+
+def test_a_target_whose_port_is_taken_shows_why_and_runs_once_it_is_free(
+    window: MainWindow, qtbot: QtBot
+) -> None:
+    busy = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    busy.bind(("0.0.0.0", 0))
+    spec = f"ifacialmocap://?listen={port_of(busy)}"
+    try:
+        window.targets.set_targets([TargetSetting(spec)])  # as restored from settings
+        assert window.start()
+        assert window.targets.state_text(0).startswith("ERROR: UDP port already in use")
+        assert f"target {spec!r}: UDP port already in use" in _log(window)
+    finally:
+        busy.close()  # the other program lets go of the port
+    qtbot.waitUntil(lambda: " sent" in window.targets.state_text(0), timeout=WAIT_MS)
+    assert f"target {spec!r} runs now" in _log(window)
+    assert window.session is not None
+    assert [s.spec for s in window.session.targets.senders] == [spec]
+
+
+def test_state_text_leads_with_an_error_only_while_it_lasts() -> None:
+    def state(errors: int, ok: bool) -> SenderState:
+        return SenderState("vmc://h:1", 7, errors, "OSError: boom" if errors else None, 1.0, ok)
+
+    assert state_text(state(0, True)) == "7 frames sent"
+    assert state_text(state(0, True), 24.6) == "25 frames/s, 7 sent"
+    assert state_text(state(2, False), 0.0) == "ERROR: OSError: boom (0 frames/s, 7 sent)"
+    assert state_text(state(2, False)) == "ERROR: OSError: boom (7 frames sent)"
+    assert state_text(state(2, True)) == "7 frames sent; recovered from: OSError: boom"
+
+
+def test_the_first_size_fits_a_small_or_scaled_screen(window: MainWindow) -> None:
+    free = window.screen().availableGeometry()  # offscreen: 800 px wide, less than the default
+    assert free.width() < WINDOW_SIZE[0]
+    assert window.width() <= free.width() and window.height() <= free.height()
+
+
+def test_send_rates_are_counted_over_whole_windows() -> None:
+    def sent(frames: int, spec: str = "vmc://h:1") -> SenderState:
+        return SenderState(spec, frames, 0, None, None, True)
+
+    rates = SendRates()
+    assert rates.rate(sent(0), 10.0) is None  # the first count only marks the start
+    assert rates.rate(sent(10), 10.5) is None  # half a window: not yet
+    assert rates.rate(sent(25), 11.0) == 25.0
+    assert rates.rate(sent(30), 11.5) == 25.0  # held until the next whole window
+    assert rates.rate(sent(3), 12.0) is None  # reopened: its count started again
+    assert rates.rate(sent(0, "unity://h:2"), 12.0) is None
+    rates.keep_only(["unity://h:2"])
+    assert rates.rate(sent(28), 13.0) is None  # forgotten, so it starts over
+    assert rates.rate(sent(50, "unity://h:2"), 14.0) == 25.0
 
 
 def test_no_announcer_still_offers_default(qtbot: QtBot, tmp_path: Path) -> None:

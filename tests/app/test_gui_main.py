@@ -6,23 +6,40 @@ import contextlib
 import socket
 from pathlib import Path
 
+import pytest
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
+from talkrig.app import main as app_main
 from talkrig.app.main import main
 from talkrig.app.main_window import MainWindow
 from talkrig.app.settings import SETTINGS_FILE
 from talkrig.bridge.announce import ANNOUNCE_PORT
 
 
+@pytest.fixture
+def built(monkeypatch: pytest.MonkeyPatch) -> list[MainWindow]:
+    """The windows ``main`` builds. (Not found through ``topLevelWidgets()``: that list may
+    still hold widgets other tests' Qt objects left half-destroyed, and wrapping one crashes.)"""
+    windows: list[MainWindow] = []
+    real = app_main.build_window
+
+    def recording(*args: object, **kwargs: object) -> MainWindow:
+        windows.append(real(*args, **kwargs))
+        return windows[-1]
+
+    monkeypatch.setattr(app_main, "build_window", recording)
+    return windows
+
+
 def test_main_opens_the_window_and_returns_when_it_closes(
-    qapp: QApplication, tmp_path: Path
+    qapp: QApplication, tmp_path: Path, built: list[MainWindow]
 ) -> None:
     opened: list[int] = []
 
     def close_it() -> None:
-        for window in qapp.topLevelWidgets():
-            if isinstance(window, MainWindow) and window.isVisible():
+        for window in built:
+            if window.isVisible():
                 opened.append(window.model_box.count())
                 window.close()
 
@@ -33,15 +50,17 @@ def test_main_opens_the_window_and_returns_when_it_closes(
     assert (tmp_path / SETTINGS_FILE).is_file()  # closing saved the settings
 
 
-def test_a_busy_announce_port_is_a_notice_not_a_crash(qapp: QApplication, tmp_path: Path) -> None:
+def test_a_busy_announce_port_is_a_notice_not_a_crash(
+    qapp: QApplication, tmp_path: Path, built: list[MainWindow]
+) -> None:
     holder = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     with contextlib.suppress(OSError):  # something else holds it already: the same case
         holder.bind(("127.0.0.1", ANNOUNCE_PORT))
     logs: list[str] = []
 
     def close_it() -> None:
-        for window in qapp.topLevelWidgets():
-            if isinstance(window, MainWindow) and window.isVisible():
+        for window in built:
+            if window.isVisible():
                 logs.append(window.log_panel.toPlainText())
                 window.close()
 

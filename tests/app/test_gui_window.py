@@ -120,7 +120,8 @@ def test_demo_stream_updates_plots_bars_face_and_a_vmc_receiver(
     assert not np.allclose(window.face.mouth.getData()[1], rest_mouth)
     assert "CPU" in window.provider_label.text() or "CUDA" in window.provider_label.text()
     row = [t.spec for t in window.targets.targets()].index(f"vmc://127.0.0.1:{port}")
-    qtbot.waitUntil(lambda: "frames sent" in window.targets.state_text(row), timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: " frames/s, " in window.targets.state_text(row), timeout=WAIT_MS)
+    assert int(window.targets.state_text(row).split()[0]) > 0  # e.g. "25 frames/s, 60 sent"
     shot = tmp_path / "window.png"
     assert window.grab().save(str(shot))
     image = QImage(str(shot))

@@ -264,7 +264,8 @@ def test_smoother_delay_is_taken_back_out(qapp: object, tmp_path: Path, lookahea
     first, last = BURST
     wav = burst_wav(tmp_path)
     post = PostConfig(savgol_lookahead=lookahead, gate=False, blink=False)
-    result = render_video(wav, tmp_path / "burst.mp4", DEFAULT_MODEL, post=post, size=(320, 240))
+    # the energy formula has no learned jaw lag, so any shift left is the smoother's
+    result = render_video(wav, tmp_path / "burst.mp4", ENERGY, post=post, size=(320, 240))
     height = mouth_height(decode(result.path).frames)
     weight = np.clip(height - height[0], 0, None)
     centre = float(np.sum(weight * np.arange(len(weight))) / np.sum(weight))

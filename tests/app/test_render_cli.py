@@ -85,3 +85,44 @@ def test_size_that_is_not_width_x_height_is_a_usage_error(
 def test_size_parses_width_by_height() -> None:
     assert video_size("1280x720") == (1280, 720)
     assert video_size("320X240") == (320, 240)
+
+
+def test_ctrl_c_stops_the_render_with_one_line_and_no_file(speech: Path, tmp_path: Path) -> None:
+    import signal
+    import threading
+    import time
+    import wave
+
+    import numpy as np
+
+    from talkrig.bridge.audio.sources import decode_file
+
+    long_wav = tmp_path / "long.wav"  # two minutes: the render is surely still running
+    with wave.open(str(long_wav), "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(16_000)
+        voice = np.resize(decode_file(speech), 120 * 16_000)
+        w.writeframes((np.clip(voice, -1, 1) * 32767).astype("<i2").tobytes())
+    out = tmp_path / "preview.mp4"
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "talkrig.bridge.cli", "render", str(long_wav), "--out", str(out),
+         "--size", "320x240"],
+        env=env, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True,
+    )  # fmt: skip
+    err: list[str] = []
+    stream = proc.stderr
+    assert stream is not None
+    reader = threading.Thread(target=lambda: err.extend(iter(lambda: stream.read(1), "")))
+    reader.start()
+    deadline = time.monotonic() + 60
+    while "frame" not in "".join(err) and time.monotonic() < deadline:  # the progress bar is up
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGINT)
+    code = proc.wait(timeout=30)
+    reader.join(timeout=5)
+    text = "".join(err)
+    assert code == 130, text
+    assert "render cancelled; nothing written" in text and "Traceback" not in text
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["long.wav"]

@@ -17,8 +17,8 @@ from talkrig.app.stream import (
     RemoteChoice,
     StartError,
     StreamSession,
-    check_target,
 )
+from talkrig.app.target_check import check_target
 from talkrig.bridge.audio.ring import SampleRing
 from talkrig.bridge.frame import FaceFrame, FrameTimes
 from talkrig.bridge.senders.targets import TargetError
@@ -137,6 +137,7 @@ def test_targets_change_while_streaming_and_the_others_keep_sending() -> None:
         _wait(lambda: all(len(drain(s)) > 0 for s in socks[:2]))
         kept = session.targets.senders[0]
         engine = session.engine
+        assert session.status_text() == f"{DEFAULT_MODEL} on CPU"  # what the status bar shows
         assert session.set_targets([a, c, "vmc://h:0"]) == [
             "target 'vmc://h:0': port 0 is not a destination (use 1-65535)"
         ]
@@ -184,6 +185,7 @@ def test_remote_engine_streams_through_a_server_and_reports_reconnects(
         _wait(lambda: any(b"hero" in d for d in drain(udp_receiver)))
         state = session.remote_state()
         assert state is not None and state.status == "connected" and state.model == DEFAULT_MODEL
+        assert session.status_text() == f"remote {url}: connected, model {DEFAULT_MODEL}"
         session.set_gain_db(6.0)  # the remote client scales what it sends, block by block
         assert session.engine.options.gain_db == 6.0
         with pytest.raises(StartError, match="server's model"):

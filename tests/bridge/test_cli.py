@@ -186,3 +186,12 @@ def test_run_through_a_server_delivers_frames_to_local_targets(tmp_path: Path) -
     assert len(rows) >= 25
     seq = [r["sequence"] for r in rows]
     assert seq == sorted(seq)
+
+
+def test_bench_passes_its_options_through(capsys: pytest.CaptureFixture[str]) -> None:
+    # argparse's REMAINDER would refuse `talkrig bench --models …` (a leading --option)
+    with pytest.raises(SystemExit) as exit_info:
+        main(["bench", "--models", "x", "--help"])
+    assert exit_info.value.code == 0
+    out = capsys.readouterr().out
+    assert "--realtime" in out and "--hour" in out  # the benchmark's own options

@@ -9,7 +9,13 @@ import pytest
 
 from talkrig.models import arkit
 from talkrig.training.cli import main as train_main
-from talkrig.training.face_map import FaceMap, fit_face_map, grid_face_maps, to_square
+from talkrig.training.face_map import (
+    MESH_TO_DLIB68,
+    FaceMap,
+    fit_face_map,
+    grid_face_maps,
+    to_square,
+)
 from talkrig.training.pdm import PdmError
 
 
@@ -37,6 +43,13 @@ def test_too_few_frames_and_no_clips_are_errors(tmp_path: Path) -> None:
         fit_face_map(np.zeros((5, 52)), np.zeros((5, 68, 2)))
     with pytest.raises(PdmError, match="no talking-face clips"):
         grid_face_maps(tmp_path, tmp_path / "face_landmarker.task")
+
+
+def test_the_68_points_are_distinct_mesh_vertices_in_dlib_order() -> None:
+    assert len(MESH_TO_DLIB68) == 68 and len(set(MESH_TO_DLIB68)) == 68
+    assert max(MESH_TO_DLIB68) < 468  # face vertices, not the iris points
+    # dlib 8 (chin) is the mesh's chin 152; 62/66 (inner lips, top/bottom) are 13/14
+    assert (MESH_TO_DLIB68[8], MESH_TO_DLIB68[62], MESH_TO_DLIB68[66]) == (152, 13, 14)
 
 
 def test_save_load_and_square_units(tmp_path: Path) -> None:

@@ -15,6 +15,7 @@ from talkrig.bridge.audio.sources import decode_file
 from talkrig.bridge.offline import infer_audio
 from talkrig.models.contract import HOP_SAMPLES, Representation
 from talkrig.models.loader import load_model
+from talkrig.training import fit as fit_module
 from talkrig.training.cli import main as train_main
 from talkrig.training.config import ConfigError, TrainConfig, parse_sets, resolve
 from talkrig.training.dataset import (
@@ -26,7 +27,7 @@ from talkrig.training.dataset import (
 )
 from talkrig.training.export import Exported, ExportError, card_for, export_onnx
 from talkrig.training.face_map import FaceMap
-from talkrig.training.fit import CHECKPOINT, FitError, fit, load_checkpoint
+from talkrig.training.fit import CHECKPOINT, FitError, epoch_lr, fit, load_checkpoint
 from talkrig.training.manifest import read_manifest
 from talkrig.training.networks import build_network
 from talkrig.training.pdm import Pdm
@@ -182,6 +183,46 @@ def test_resume_ends_with_the_weights_of_an_uninterrupted_run(data: Path, tmp_pa
         )
 
 
+def test_cosine_schedule_and_clipping_resume_exactly(
+    data: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = resolve(overrides={**TINY, "epochs": 4, "lr_schedule": "cosine", "grad_clip": 1e-3})
+    assert [epoch_lr(config, e) for e in range(4)] == pytest.approx(
+        [1e-3, 0.8536e-3, 0.5e-3, 0.1464e-3], rel=1e-3
+    )
+    assert epoch_lr(resolve(overrides=TINY), 3) == 1e-3  # the paper's constant rate
+    clips = _clips(data, "blendshapes")[0][:2]
+    whole = fit(config, clips, tmp_path / "a")
+    # the same run killed during its third epoch, then resumed: same schedule, same weights
+    real_epoch, calls = fit_module._epoch, []
+
+    def dies_in_epoch_3(*args: object, **kwargs: object) -> float:
+        calls.append(1)
+        if len(calls) == 3:
+            raise KeyboardInterrupt
+        return real_epoch(*args, **kwargs)
+
+    monkeypatch.setattr(fit_module, "_epoch", dies_in_epoch_3)
+    with pytest.raises(KeyboardInterrupt):
+        fit(config, clips, tmp_path / "b")
+    monkeypatch.setattr(fit_module, "_epoch", real_epoch)
+    (run_dir,) = (tmp_path / "b").iterdir()
+    resumed = fit(config, clips, tmp_path / "b", resume=run_dir)
+    for a, b in zip(whole.network.parameters(), resumed.network.parameters(), strict=True):
+        torch.testing.assert_close(a, b)
+
+
+def test_a_run_from_before_a_config_key_existed_resumes(data: Path, tmp_path: Path) -> None:
+    clips = _clips(data, "blendshapes")[0][:1]
+    first = fit(resolve(overrides=TINY), clips, tmp_path)
+    config_file = first.run_dir / "config.json"
+    state = torch.load(first.run_dir / CHECKPOINT, weights_only=False)
+    del state["config"]["grad_clip"], state["config"]["lr_schedule"]  # as an older run saved it
+    torch.save(state, first.run_dir / CHECKPOINT)
+    resumed = fit(resolve(overrides={**TINY, "epochs": 2}), clips, tmp_path, resume=first.run_dir)
+    assert len(resumed.history) == 2 and config_file.is_file()
+
+
 def test_broken_checkpoint_is_one_clear_error(tmp_path: Path) -> None:
     (tmp_path / CHECKPOINT).write_bytes(b"garbage")
     with pytest.raises(FitError, match=r"checkpoint\.pt"):
@@ -202,6 +243,8 @@ def test_config_defaults_file_then_command_line(tmp_path: Path) -> None:
         ('epochs = "many"', "is not a int"),
         ("dropout = 1.5", "dropout must lie"),
         ('device = "gpu"', "device 'gpu' is not one of"),
+        ('lr_schedule = "step"', "lr_schedule 'step' is not one of"),
+        ("grad_clip = -1.0", "grad_clip must be >= 0"),
     ]:
         bad.write_text(text)
         with pytest.raises(ConfigError, match=message):

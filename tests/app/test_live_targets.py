@@ -1,0 +1,90 @@
+"""Editing an iFacialMocap listener while streaming: the real engine on the demo voice, a real
+client on loopback playing the receiving PC (VSeeFace), and a VMC target that must not notice."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Callable, Iterator
+
+import pytest
+
+from talkrig.app.live_targets import LiveTargets
+from talkrig.app.settings import DEMO_DEVICE
+from talkrig.app.stream import StreamSession
+from talkrig.bridge.senders.ifacialmocap import TRIGGER, V2_SUFFIX
+from talkrig.models.registry import DEFAULT_MODEL, Registry
+from tests.app.conftest import drain, free_udp_port
+from tests.app.test_stream import _wait
+
+
+@pytest.fixture
+def sockets() -> Iterator[list[socket.socket]]:
+    """Three loopback UDP sockets: VMC receiver, iFacialMocap client, its reply port."""
+    socks = []
+    for _ in range(3):
+        sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        sock.bind(("127.0.0.1", 0))
+        sock.setblocking(False)
+        socks.append(sock)
+    yield socks
+    for sock in socks:
+        sock.close()
+
+
+def got(sock: socket.socket, needle: bytes) -> Callable[[], bool]:
+    return lambda: any(needle in d for d in drain(sock))
+
+
+def test_an_edited_listener_rebinds_its_port_and_the_other_target_keeps_sending(
+    sockets: list[socket.socket],
+) -> None:
+    vmc_rx, client, reply = sockets
+    port = free_udp_port()
+    vmc = f"vmc://127.0.0.1:{vmc_rx.getsockname()[1]}"
+    old = f"ifacialmocap://?listen={port}"
+    new = f"ifacialmocap://?listen={port}&reply_port={reply.getsockname()[1]}"
+    session = StreamSession(Registry(), DEMO_DEVICE, DEFAULT_MODEL, None, [vmc, old])
+    try:
+        assert session.target_errors == []
+        client.sendto(TRIGGER, ("127.0.0.1", port))
+        _wait(got(client, b"eyeBlink_L-"))  # v1 frames back to the trigger's port
+        kept = session.targets.senders[0]
+        sent = kept.state().frames_sent
+
+        assert session.set_targets([vmc, new]) == []  # the port was freed before the rebind
+
+        assert [s.spec for s in session.targets.senders] == [vmc, new]
+        assert session.targets.senders[0] is kept and not session.engine.finished.is_set()
+        client.sendto(TRIGGER + V2_SUFFIX, ("127.0.0.1", port))
+        _wait(got(reply, b"eyeBlink_L&"))  # the new listener answers, v2, to reply_port
+        _wait(lambda: kept.state().frames_sent > sent + 3)
+        assert kept.state().errors == 0
+        _wait(got(vmc_rx, b"/VMC/Ext/Blend/Val"))
+    finally:
+        session.stop()
+    assert session.targets.senders == []
+
+
+def test_a_target_that_could_not_open_runs_once_its_port_is_free(
+    udp_receiver: socket.socket,
+) -> None:
+    busy = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    busy.bind(("0.0.0.0", 0))
+    spec = f"ifacialmocap://?listen={busy.getsockname()[1]}"
+    vmc = f"vmc://127.0.0.1:{udp_receiver.getsockname()[1]}"
+    live, patient = LiveTargets(retry_s=0.0), LiveTargets(retry_s=3600.0)
+    try:
+        errors = live.update([vmc, spec])
+        assert len(errors) == 1 and "in use" in errors[0] and live.failed == {spec: errors[0]}
+        assert patient.update([spec]) == errors
+        kept = live.senders[0]
+        assert live.retry_failed() == [] and list(live.failed) == [spec]  # still taken
+        busy.close()
+        assert patient.retry_failed() == []  # not due yet: tries are paced
+        assert live.retry_failed() == [spec]
+        assert [s.spec for s in live.senders] == [vmc, spec] and live.senders[0] is kept
+        assert live.failed == {} and live.retry_failed() == []
+    finally:
+        live.close()
+        patient.close()
+        busy.close()
