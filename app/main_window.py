@@ -14,10 +14,9 @@ from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import QComboBox, QLabel, QMainWindow, QPushButton
 
 from talkrig.app.choices import Choice, DeviceLister, model_choices
-from talkrig.app.input_retry import DeviceOpener
 from talkrig.app.render_menu import add_render_action
 from talkrig.app.settings import AppSettings, SettingsStore
-from talkrig.app.stream import StartError, StreamSession, open_device
+from talkrig.app.stream import StartError, StreamSession
 from talkrig.app.widgets.avatar_box import AvatarBox
 from talkrig.app.widgets.bars import BlendshapeBars
 from talkrig.app.widgets.device_box import DeviceBox, DevicePicker
@@ -30,6 +29,7 @@ from talkrig.app.widgets.profile_choice import ProfileChoice, fill_combo
 from talkrig.app.widgets.targets import TargetsPanel
 from talkrig.app.window_layout import arrange
 from talkrig.bridge.announce import AnnounceListener
+from talkrig.bridge.audio.retry import DeviceOpener, open_device
 from talkrig.bridge.post.profile import ProfileError
 from talkrig.models.registry import DEFAULT_MODEL, Registry
 

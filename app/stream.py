@@ -14,14 +14,13 @@ from typing import cast
 
 import numpy as np
 
-from talkrig.app.input_retry import DeviceOpener, RetryingInput
 from talkrig.app.live_targets import LiveTargets
 from talkrig.app.settings import DEFAULT_AVATAR, DEMO_DEVICE
 from talkrig.bridge.audio.base import AudioError, AudioSource
-from talkrig.bridge.audio.devices import list_devices
 from talkrig.bridge.audio.mic_source import MicSource
+from talkrig.bridge.audio.retry import DeviceOpener, RetryingInput, open_device
 from talkrig.bridge.audio.ring import SampleRing
-from talkrig.bridge.audio.sources import FileSource, demo_path, open_source
+from talkrig.bridge.audio.sources import FileSource, demo_path
 from talkrig.bridge.engine import Engine, EngineOptions
 from talkrig.bridge.frame import FaceFrame
 from talkrig.bridge.post.profile import AvatarProfile
@@ -123,16 +122,6 @@ class TappedSource(AudioSource):
 
     def take_peak(self) -> float:
         return self.tap.take_peak() if self.tap is not None else 0.0
-
-
-def open_device(name: str, rescan: bool = False) -> AudioSource:
-    """The input device of that exact name (names are what settings keep; indices change);
-    ``rescan`` makes PortAudio look for devices first (only while none of ours is open).
-    Raises AudioError."""
-    for info in list_devices(refresh=rescan):
-        if info.name == name:
-            return open_source(str(info.index))
-    raise AudioError(f"input device {name!r} is not connected")
 
 
 def open_input(device: str, opener: DeviceOpener = open_device) -> AudioSource:

@@ -21,6 +21,8 @@ from typing import Any
 
 from tqdm import tqdm
 
+from talkrig.bridge.audio.mic_source import MicSource
+from talkrig.bridge.audio.retry import RetryingInput, open_device
 from talkrig.bridge.audio.sources import AudioError, open_source
 from talkrig.bridge.engine import GAIN_DB_MAX, GAIN_DB_MIN, Engine, EngineOptions
 from talkrig.bridge.post.chain import PostConfig
@@ -115,6 +117,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     senders = []
     try:
         source = open_source(args.source, fast=args.fast, loop=args.loop)
+        if isinstance(source, MicSource):  # a device that goes away is reopened by name
+            source = RetryingInput(source.device.name, source, open_device)
         # Last: targets bind ports and create files, so nothing is left behind by an error above.
         for spec in args.target:
             senders.append(make_target(spec, avatar=args.avatar))
@@ -145,6 +149,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     engine.start()
     try:
         while not engine.wait(1.0) and not interrupted.is_set():
+            change = source.poll() if isinstance(source, RetryingInput) else None
+            if change is not None and change != source.error:  # a fatal one ends the run below
+                print(f"talkrig: {change}", file=sys.stderr, flush=True)
             if bar is not None:
                 bar.update(round(engine.metrics.snapshot().stream_s) - bar.n)
             elif not args.quiet:

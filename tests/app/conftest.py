@@ -35,15 +35,27 @@ def no_stream_left_running() -> Iterator[None]:
     assert not left, f"threads still running after the test: {left}"
 
 
-@pytest.fixture
-def udp_receiver() -> Iterator[socket.socket]:
-    """A real UDP socket on a free loopback port, non-blocking, standing in for VSeeFace."""
+def loopback_udp() -> socket.socket:
+    """A real UDP socket on a free loopback port, non-blocking."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     sock.bind(("127.0.0.1", 0))
     sock.setblocking(False)
-    try:
+    return sock
+
+
+@pytest.fixture
+def udp_receiver() -> Iterator[socket.socket]:
+    """One loopback UDP socket, standing in for VSeeFace."""
+    with loopback_udp() as sock:
         yield sock
-    finally:
+
+
+@pytest.fixture
+def receivers() -> Iterator[list[socket.socket]]:
+    """Three loopback UDP sockets (receivers, or a client and its reply port)."""
+    socks = [loopback_udp() for _ in range(3)]
+    yield socks
+    for sock in socks:
         sock.close()
 
 

@@ -27,19 +27,6 @@ from tests.bridge.test_announce import announcement
 
 
 @pytest.fixture
-def receivers() -> Iterator[list[socket.socket]]:
-    socks = []
-    for _ in range(3):
-        sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        sock.bind(("127.0.0.1", 0))
-        sock.setblocking(False)
-        socks.append(sock)
-    yield socks
-    for sock in socks:
-        sock.close()
-
-
-@pytest.fixture
 def announcer() -> Iterator[AnnounceListener]:
     with AnnounceListener(port=0) as listener:
         yield listener

@@ -21,8 +21,8 @@ from pathlib import Path
 
 import pytest
 
-from talkrig.app.input_retry import RetryingInput
 from talkrig.app.stream import StreamSession
+from talkrig.bridge.audio.retry import RetryingInput
 from talkrig.bridge.audio.ring import SampleRing
 from talkrig.models.registry import DEFAULT_MODEL, Registry
 from tests.app.conftest import drain

@@ -4,9 +4,7 @@ client on loopback playing the receiving PC (VSeeFace), and a VMC target that mu
 from __future__ import annotations
 
 import socket
-from collections.abc import Callable, Iterator
-
-import pytest
+from collections.abc import Callable
 
 from talkrig.app.live_targets import LiveTargets
 from talkrig.app.settings import DEMO_DEVICE
@@ -17,28 +15,14 @@ from tests.app.conftest import drain, free_udp_port
 from tests.app.test_stream import _wait
 
 
-@pytest.fixture
-def sockets() -> Iterator[list[socket.socket]]:
-    """Three loopback UDP sockets: VMC receiver, iFacialMocap client, its reply port."""
-    socks = []
-    for _ in range(3):
-        sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        sock.bind(("127.0.0.1", 0))
-        sock.setblocking(False)
-        socks.append(sock)
-    yield socks
-    for sock in socks:
-        sock.close()
-
-
 def got(sock: socket.socket, needle: bytes) -> Callable[[], bool]:
     return lambda: any(needle in d for d in drain(sock))
 
 
 def test_an_edited_listener_rebinds_its_port_and_the_other_target_keeps_sending(
-    sockets: list[socket.socket],
+    receivers: list[socket.socket],
 ) -> None:
-    vmc_rx, client, reply = sockets
+    vmc_rx, client, reply = receivers  # VMC receiver, iFacialMocap client, its reply port
     port = free_udp_port()
     vmc = f"vmc://127.0.0.1:{vmc_rx.getsockname()[1]}"
     old = f"ifacialmocap://?listen={port}"

@@ -124,13 +124,10 @@ def test_check_target(tmp_path: Path) -> None:
             check_target(bad)
 
 
-def test_targets_change_while_streaming_and_the_others_keep_sending() -> None:
-    socks = []
-    for _ in range(3):
-        sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        sock.bind(("127.0.0.1", 0))
-        sock.setblocking(False)
-        socks.append(sock)
+def test_targets_change_while_streaming_and_the_others_keep_sending(
+    receivers: list[socket.socket],
+) -> None:
+    socks = receivers
     a, b, c = (f"unity://127.0.0.1:{s.getsockname()[1]}" for s in socks)
     session = StreamSession(Registry(), DEMO_DEVICE, DEFAULT_MODEL, None, [a, b])
     try:
@@ -154,8 +151,6 @@ def test_targets_change_while_streaming_and_the_others_keep_sending() -> None:
         _wait(lambda: any(b"hero" in d for d in drain(socks[0])))
     finally:
         session.stop()
-        for sock in socks:
-            sock.close()
     assert session.targets.senders == []
 
 

@@ -2,7 +2,7 @@
 
 Real demo audio paced in real time; it ends the way PortAudio ends a stream whose device was
 pulled (``error`` set, no more blocks), and while unplugged it cannot be opened (``AudioError``,
-as ``talkrig.app.stream.open_device`` raises). Why not a real JACK server restart: see
+as ``talkrig.bridge.audio.retry.open_device`` raises). Why not a real JACK server restart: see
 test_input_retry.py.
 """
 

@@ -1,9 +1,9 @@
 """``RetryingInput``: an input device that is reopened by name after it is lost.
 
-No Qt here. The engine sees a source that never fails while the device is away (its thread just
-waits on the ring, so targets stay open and other settings keep working); the GUI thread calls
-:meth:`RetryingInput.poll` from its display timer, which notices the loss, reopens the device by
-name every ``retry_s`` and reports each change once.
+The engine sees a source that never fails while the device is away (its thread just waits on
+the ring, so targets stay open and other settings keep working); the controlling thread (the
+app's display timer, ``talkrig run``'s status loop) calls :meth:`RetryingInput.poll`, which
+notices the loss, reopens the device by name every ``retry_s`` and reports each change once.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable
 
 from talkrig.bridge.audio.base import AudioError, AudioSource
+from talkrig.bridge.audio.devices import list_devices
 from talkrig.bridge.audio.mic_source import MicSource
 from talkrig.bridge.audio.ring import SampleRing
 
@@ -19,6 +20,16 @@ RETRY_S = 2.0
 
 # (device name, rescan first) → a new, not yet started source; AudioError when it is not there
 DeviceOpener = Callable[[str, bool], AudioSource]
+
+
+def open_device(name: str, rescan: bool = False) -> AudioSource:
+    """The input device of that exact name (names are what settings keep; indices change);
+    ``rescan`` makes PortAudio look for devices first (only while none of ours is open).
+    Raises AudioError."""
+    for info in list_devices(refresh=rescan):
+        if info.name == name:
+            return MicSource(info.index)
+    raise AudioError(f"input device {name!r} is not connected")
 
 
 class RetryingInput(AudioSource):
