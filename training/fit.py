@@ -216,7 +216,8 @@ def fit(
     """Train ``config.architecture`` on ``train`` clips (targets already blendshapes or PDM
     coefficients) for ``config.epochs`` epochs in a new run folder under ``runs_root``, or
     continue the run folder ``resume`` up to ``config.epochs`` (only ``epochs``, ``threads``
-    and ``device`` may change).
+    and ``device`` may change; with ``lr_schedule = "cosine"`` a new ``epochs`` also reshapes the
+    decay of the epochs still to come).
 
     Runs on the calling thread; uses ``config.threads`` torch threads. ``progress`` shows a
     tqdm bar per epoch on stderr.
