@@ -471,8 +471,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_post_options(render)
     render.set_defaults(func=cmd_render)
 
-    bench = sub.add_parser("bench", help="run the benchmark (see bench/README.md)")
-    bench.add_argument("bench_args", nargs=argparse.REMAINDER, help="benchmark options")
+    # every option after `bench` is the benchmark's own (`talkrig bench --help` prints them)
+    bench = sub.add_parser("bench", help="run the benchmark (see bench/README.md)", add_help=False)
     bench.set_defaults(func=cmd_bench)
 
     # The one place the engine's CLI reaches into training: only the argument parser, which
@@ -485,12 +485,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args_list = list(sys.argv[1:] if argv is None else argv)
-    if args_list[:1] == ["bench"]:  # argparse's REMAINDER drops a leading --option
-        args = parser.parse_args(["bench"])
-        args.bench_args = args_list[1:]
-    else:
-        args = parser.parse_args(args_list)
+    args, unknown = parser.parse_known_args(argv)
+    if args.command == "bench":
+        args.bench_args = unknown
+    elif unknown:
+        parser.error(f"unrecognized arguments: {' '.join(unknown)}")
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",

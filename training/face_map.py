@@ -29,7 +29,7 @@ from .pdm import PdmError, generalised_procrustes
 # common use. Taking the 68 points from MediaPipe's mesh (Apache-2.0 model) instead of dlib's
 # predictor keeps the 2D models free of the iBUG 300-W non-commercial terms. Checked against dlib
 # on GRID bbaf2n (mean distance over the clip, in % of dlib's jaw width): lips and eyes 0.6-3.3 %,
-# brows and nose up to 6 %, the jaw line 3-11 % (the detectors draw the jaw contour differently).
+# brows and nose up to 6 %, the jaw line 1-11 % (the detectors draw the jaw contour differently).
 MESH_TO_DLIB68 = (
     127, 234, 132, 58, 172, 150, 149, 148, 152, 377, 378, 379, 397, 288, 361, 454, 356,  # jaw
     70, 63, 105, 66, 107, 336, 296, 334, 293, 300,  # brows

@@ -245,7 +245,7 @@ NETWORKS: dict[str, type[FaceNet]] = {
 
 
 def build_network(kind: str, **args: Any) -> FaceNet:
-    """A network by config name (``cnn``, ``sincnet``, ``lstm``) from constructor arguments,
+    """A network by config name (``cnn``, ``sincnet``, ``lstm``, ``mel-cnn``) from arguments,
     e.g. the ``args`` a checkpoint stored; ValueError names an unknown kind."""
     if kind not in NETWORKS:
         raise ValueError(f"unknown architecture {kind!r} (known: {', '.join(NETWORKS)})")

@@ -195,3 +195,12 @@ def test_bench_passes_its_options_through(capsys: pytest.CaptureFixture[str]) ->
     assert exit_info.value.code == 0
     out = capsys.readouterr().out
     assert "--realtime" in out and "--hour" in out  # the benchmark's own options
+
+
+def test_an_unknown_option_of_any_other_command_is_still_refused(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["models", "--bogus"])
+    assert exit_info.value.code == 2
+    assert "unrecognized arguments: --bogus" in capsys.readouterr().err
