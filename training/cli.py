@@ -179,7 +179,9 @@ def _judged_metrics(path: Path, name: str) -> dict[str, float]:
         raise ReportError(f"judge results {str(path)!r} are unreadable: {exc}") from None
     if name not in results:
         raise ReportError(f"judge results {str(path)!r} have no model {name!r}")
-    return {f"{part}: {k}": v for part, values in results[name].items() for k, v in values.items()}
+    from .judge import card_metrics
+
+    return card_metrics(results[name])
 
 
 def cmd_report(args: argparse.Namespace) -> int:

@@ -21,9 +21,11 @@ size, frame ``t`` predicted from the window that ends the card's look-ahead afte
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import math
-from collections.abc import Sequence
+import os
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -34,6 +36,7 @@ from talkrig.bridge.audio.sources import decode_file
 from talkrig.bridge.offline import infer_audio
 from talkrig.bridge.post.chain import PostConfig
 from talkrig.models import arkit
+from talkrig.models.card import ModelCard
 from talkrig.models.contract import FRAME_SECONDS, HOP_SAMPLES, Representation
 from talkrig.models.errors import ModelError
 from talkrig.models.loader import Model, load_model
@@ -320,6 +323,35 @@ def judge(model: Model, data: Path, landmarker: Path, cache: Path) -> dict[str, 
     }
 
 
+def card_metrics(results: Mapping[str, Mapping[str, float]]) -> dict[str, float]:
+    """One model's :func:`judge` results as flat card metrics: ``"grid: jawOpen r"`` etc."""
+    return {f"{part}: {k}": v for part, values in results.items() for k, v in values.items()}
+
+
+def write_card_metrics(path: Path, card: ModelCard, results: Mapping[str, Any]) -> None:
+    """Put ``results`` into the card of the ``.onnx`` file ``path`` as its judge figures.
+
+    Earlier judge figures (``grid: …``, ``speech: …``) are replaced, every other card field and
+    metric is kept, the graph and weights are untouched; the file is replaced in one step, so an
+    interrupted write leaves the old file.
+    """
+    import onnx
+
+    judged = card_metrics(results)
+    kept = {k: v for k, v in card.metrics.items() if k.split(": ", 1)[0] not in results}
+    new = dataclasses.replace(card, metrics={**kept, **judged})
+    try:
+        model = onnx.load(str(path))
+        del model.metadata_props[:]
+        for key, value in new.to_metadata().items():
+            model.metadata_props.add(key=key, value=value)
+        partial = path.with_name(path.name + ".partial")
+        onnx.save(model, str(partial))
+        os.replace(partial, path)
+    except OSError as exc:
+        raise JudgeError(f"cannot write the card of {str(path)!r}: {exc}") from None
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("models", nargs="+", help="model names or .onnx paths")
     parser.add_argument(
@@ -332,10 +364,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--cache", type=Path, default=Path(".cache/judge"), help="MediaPipe label cache"
     )
     parser.add_argument("--json", type=Path, help="also write the results here")
+    parser.add_argument(
+        "--write-card",
+        action="store_true",
+        help="also write the figures into each model's card (models given as .onnx paths only)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
     landmarker = args.landmarker or args.data / "face_landmarker.task"
+    if args.write_card:
+        # a bare name may resolve to the installed package's copy: only rewrite files named here
+        named = [m for m in args.models if not m.endswith(".onnx")]
+        if named:
+            raise JudgeError(f"--write-card needs .onnx paths, not model names: {', '.join(named)}")
     results = {}
     for name in args.models:
         try:
@@ -344,6 +386,9 @@ def run(args: argparse.Namespace) -> int:
             raise JudgeError(str(exc)) from None
         results[model.card.name] = judge(model, args.data, landmarker, args.cache)
         print(json.dumps({model.card.name: results[model.card.name]}, indent=1))
+        if args.write_card:
+            write_card_metrics(model.path, model.card, results[model.card.name])
+            print(f"{model.path}: card updated")
     if args.json:
         args.json.write_text(json.dumps(results, indent=2) + "\n", "utf-8")
     return 0

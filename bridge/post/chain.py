@@ -18,7 +18,7 @@ from .blink import Blinker, LandmarkBlinker
 from .one_euro import OneEuro
 from .profile import AvatarProfile, AvatarValues
 from .savgol import SavitzkyGolay
-from .silence_gate import SilenceGate, level_dbfs
+from .silence_gate import PEAK_DECAY_DB_PER_S, SilenceGate, level_dbfs
 
 BLINK_JITTER = 0.3  # blink spacing varies by ± this fraction of the interval (5 s ± 1.5 s)
 
@@ -37,6 +37,7 @@ class PostConfig:
     gate: bool = True
     gate_open_db: float = -42.0
     gate_close_db: float = -50.0
+    gate_relative_db: float | None = 35.0
     blink: bool = True
     blink_interval_s: float = 5.0
     blink_probability: float = 0.8
@@ -114,6 +115,8 @@ class PostChain:
                 config.gate_open_db,
                 config.gate_close_db,
                 rest=np.zeros(self.shape, np.float32) if self.blendshapes else rest,
+                relative_db=config.gate_relative_db,
+                peak_decay_db=PEAK_DECAY_DB_PER_S / rate,
             )
             if config.gate
             else None

@@ -3,6 +3,13 @@
 A speech model fed with room noise still mumbles, and a mouth that hangs half open between
 sentences looks broken. The gate watches the level of the audio that belongs to the predicted
 frame and, with hysteresis, eases the values to the rest pose while it is closed.
+
+Fixed thresholds alone miss the pauses of a loud, close voice: a breath between two phrases of
+read speech peaking at -9 dBFS sits at -45..-50 dBFS, above a -50 dBFS floor, and the mouth
+hangs ajar through it. So the thresholds also follow the voice: the gate closes on whatever is
+``relative_db`` below the recent speech peak (a peak that decays slowly, so one loud shout does
+not mute the next minute of normal talk). The fixed thresholds stay the floor, so quiet voices
+behave as before.
 """
 
 from __future__ import annotations
@@ -12,6 +19,7 @@ import math
 import numpy as np
 
 SILENCE_DB = -120.0  # level reported for digital silence (log10 of zero is -inf)
+PEAK_DECAY_DB_PER_S = 3.0  # after a phrase at the peak, a 35 dB margin relaxes in about 10 s
 
 
 def level_dbfs(audio: np.ndarray) -> float:
@@ -37,6 +45,10 @@ class SilenceGate:
       ``rest`` ``release_frames`` frames after closing; the values are never frozen, so a mouth
       cannot stay stuck open.
 
+    - Both thresholds rise with a loud voice: the close threshold is at least ``relative_db``
+      below the peak level (which falls by ``peak_decay_db`` per frame when nothing louder
+      comes), and the open threshold keeps its distance ``open_db - close_db`` above it.
+
     The gate starts closed (at rest): a stream that starts with speech opens on its first frame.
 
     Args:
@@ -44,7 +56,12 @@ class SilenceGate:
         hold_frames: frames below ``close_db`` before closing (>= 1).
         release_frames: frames to ease to rest after closing (0 = jump).
         rest: the rest pose, same shape as the values; ``None`` = zeros (blendshapes: mouth shut).
+        relative_db: close below the recent peak minus this (> 0); ``None`` = fixed thresholds.
+        peak_decay_db: how fast the remembered peak falls, dB per frame (>= 0; the default is
+            :data:`PEAK_DECAY_DB_PER_S` at 25 frames/s).
     """
+
+    _peak: float  # dBFS, the loudest recent level less its decay since
 
     def __init__(
         self,
@@ -53,6 +70,8 @@ class SilenceGate:
         hold_frames: int = 3,
         release_frames: int = 3,
         rest: np.ndarray | None = None,
+        relative_db: float | None = 35.0,
+        peak_decay_db: float = PEAK_DECAY_DB_PER_S / 25.0,
     ) -> None:
         if close_db > open_db:
             raise ValueError(f"close_db ({close_db}) must not exceed open_db ({open_db})")
@@ -61,16 +80,29 @@ class SilenceGate:
                 f"hold_frames must be >= 1 and release_frames >= 0, got {hold_frames} and "
                 f"{release_frames}"
             )
+        if relative_db is not None and not relative_db > 0:
+            raise ValueError(f"relative_db must be > 0 or None, got {relative_db}")
+        if not peak_decay_db >= 0:
+            raise ValueError(f"peak_decay_db must be >= 0, got {peak_decay_db}")
         self.open_db = open_db
         self.close_db = close_db
         self.hold_frames = hold_frames
         self.release_frames = release_frames
         self.rest = None if rest is None else np.asarray(rest, dtype=np.float32)
+        self.relative_db = relative_db
+        self.peak_decay_db = peak_decay_db
         self.reset()
 
     @property
     def is_open(self) -> bool:
         return self._open
+
+    def thresholds(self) -> tuple[float, float]:
+        """``(open, close)`` in dBFS as they stand now (the fixed ones, raised by the peak)."""
+        close = self.close_db
+        if self.relative_db is not None:
+            close = max(close, self._peak - self.relative_db)
+        return close + (self.open_db - self.close_db), close
 
     def __call__(self, values: np.ndarray, frame_audio: np.ndarray) -> tuple[np.ndarray, bool]:
         """Gate one frame by the level of its audio; returns ``(values, voiced)``.
@@ -82,10 +114,12 @@ class SilenceGate:
 
     def step(self, values: np.ndarray, level_db: float) -> tuple[np.ndarray, bool]:
         """:meth:`__call__` with the level already measured (the chain delays levels, not audio)."""
-        if level_db >= self.open_db:
+        self._peak = max(level_db, self._peak - self.peak_decay_db)
+        open_db, close_db = self.thresholds()
+        if level_db >= open_db:
             self._open = True
             self._below = 0
-        elif level_db < self.close_db:
+        elif level_db < close_db:
             self._below += 1
             if self._open and self._below >= self.hold_frames:
                 self._open = False
@@ -108,7 +142,8 @@ class SilenceGate:
         return (rest + keep * (live - rest)).astype(np.float32)
 
     def reset(self) -> None:
-        """Back to the start state: closed, fully at rest."""
+        """Back to the start state: closed, fully at rest, no peak remembered."""
+        self._peak = SILENCE_DB
         self._open = False
         self._below = 0
         self._closed_for = self.release_frames

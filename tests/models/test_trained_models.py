@@ -12,7 +12,14 @@ from talkrig.models import arkit
 from talkrig.models.contract import Representation
 from talkrig.models.loader import load_model
 from talkrig.models.registry import DEFAULT_MODEL, SHIPPED_DIR
-from talkrig.training.judge import frame_levels, opening, raw_outputs
+from talkrig.training.judge import (
+    CLOSE_GOAL_S,
+    frame_levels,
+    judge_speech,
+    opening,
+    raw_outputs,
+    speech_clips,
+)
 
 # name: (representation, family, architecture, look-ahead ms)
 TRAINED = {
@@ -63,6 +70,18 @@ def test_opens_on_real_speech_and_rests_in_silence(shared_data: Path, name: str)
         assert silent.max() < 0.05
     else:  # the lip gap over the face height grows on speech from its resting value
         assert np.median(spoken[loud]) > silent.max() + 0.01
+
+
+@pytest.mark.parametrize("name", sorted(n for n, v in TRAINED.items() if v[0] == "blendshapes"))
+def test_the_streamed_mouth_shuts_within_the_goal_after_speech(
+    shared_data: Path, name: str
+) -> None:
+    # through the engine's post chain, as a user sees it: this includes the breath in 1320_00000
+    # (-45..-57 dBFS in a -9 dBFS voice) that a fixed -50 dBFS gate left ajar for 200 ms
+    with load_model(name, providers="cpu") as model:
+        judged = judge_speech(model, speech_clips(shared_data / "speech"))
+    assert judged["silences"] >= 3
+    assert judged["stays closed after s, max (streamed)"] <= CLOSE_GOAL_S + 1e-9
 
 
 def test_the_emotional_model_moves_brows_and_smile_on_real_speech(shared_data: Path) -> None:

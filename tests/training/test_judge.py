@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -11,6 +12,8 @@ import pytest
 from talkrig.models import arkit
 from talkrig.models.contract import HOP_SAMPLES, SAMPLE_RATE
 from talkrig.models.loader import load_model
+from talkrig.models.registry import SHIPPED_DIR
+from talkrig.models.session import read_card
 from talkrig.training import judge
 from talkrig.training.cli import main as train_main
 
@@ -45,15 +48,26 @@ def test_raw_outputs_put_frame_t_on_audio_frame_t() -> None:
         assert np.nonzero(jaw > 0.05)[0].tolist() == list(range(10, 15)), name
 
 
+def _copy_of(name: str, folder: Path) -> Path:
+    copy = folder / f"{name}.onnx"
+    shutil.copyfile(SHIPPED_DIR / f"{name}.onnx", copy)
+    return copy
+
+
 def test_judges_a_shipped_model_on_the_shared_real_data(shared_data: Path, tmp_path: Path) -> None:
     out = tmp_path / "judged.json"
+    blend_file = _copy_of("baseline-energy-blendshapes", tmp_path)
     code = train_main([
-        "train", "judge", "baseline-energy-blendshapes", "baseline-energy-landmarks2d",
+        "train", "judge", str(blend_file), str(_copy_of("baseline-energy-landmarks2d", tmp_path)),
         "--data", str(shared_data), "--cache", str(tmp_path / "cache"), "--json", str(out),
+        "--write-card",
     ])  # fmt: skip
     assert code == 0
     results = json.loads(out.read_text())
     blend = results["baseline-energy-blendshapes"]
+    written = read_card(blend_file).metrics
+    assert written["grid: jawOpen r"] == blend["grid"]["jawOpen r"]
+    assert written["speech: silences"] == blend["speech"]["silences"]
     assert -1 <= blend["grid"]["jawOpen r"] <= 1 and -1 <= blend["grid"]["jawOpen r spoken"] <= 1
     assert 0 < blend["grid"]["MAE mouth %"] < 20
     assert blend["speech"]["silences"] >= 1
@@ -71,3 +85,30 @@ def test_bad_model_and_empty_folder_are_one_line_errors(
     code = train_main(["train", "judge", "baseline-energy-blendshapes", "--data", str(tmp_path)])
     assert code == 2
     assert "no GRID clips" in capsys.readouterr().err
+
+
+def test_write_card_replaces_only_the_judge_figures(tmp_path: Path) -> None:
+    path = _copy_of("baseline-energy-blendshapes", tmp_path)
+    before = path.read_bytes()
+    card = read_card(path)
+    judge.write_card_metrics(path, card, {"speech": {"silences": 3.0, "stale": 1.0}})
+    card = read_card(path)
+    judge.write_card_metrics(path, card, {"grid": {"jawOpen r": 0.5}, "speech": {"silences": 2.0}})
+    after = read_card(path)
+    unjudged = {k: v for k, v in card.metrics.items() if not k.startswith(("grid: ", "speech: "))}
+    assert after.metrics == {**unjudged, "grid: jawOpen r": 0.5, "speech: silences": 2.0}
+    assert after.name == card.name and after.output_names == card.output_names
+    with load_model(str(path)) as model, load_model("baseline-energy-blendshapes") as shipped:
+        audio = np.random.default_rng(0).uniform(-0.3, 0.3, (3, model.card.window_samples))
+        np.testing.assert_array_equal(
+            model(audio.astype(np.float32)), shipped(audio.astype(np.float32))
+        )
+    assert len(path.read_bytes()) > 0.9 * len(before)
+    assert not list(tmp_path.glob("*.partial"))
+
+
+def test_write_card_refuses_model_names(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code = train_main(["train", "judge", "baseline-energy-blendshapes", "--write-card",
+                       "--data", str(tmp_path)])  # fmt: skip
+    assert code == 2
+    assert "needs .onnx paths" in capsys.readouterr().err

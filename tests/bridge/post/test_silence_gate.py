@@ -113,3 +113,50 @@ def test_rejects_bad_settings_and_shapes() -> None:
     gate = SilenceGate(rest=np.zeros(52, np.float32))
     with pytest.raises(ValueError, match="rest pose"):
         gate(np.zeros((68, 2), np.float32), SILENCE)
+
+
+def test_a_breath_in_loud_speech_closes_the_mouth() -> None:
+    # read speech peaking at -9 dBFS breathes at -45..-50 dBFS: above the fixed -50 floor
+    breath = noise_at_dbfs(-46.0)
+    follows, fixed = SilenceGate(), SilenceGate(relative_db=None)
+    for gate in (follows, fixed):
+        assert gate(_talking(), noise_at_dbfs(-9.0))[1]
+    assert follows.thresholds() == pytest.approx((-36.0, -44.0))
+    assert fixed.thresholds() == (-42.0, -50.0)
+    voiced = [follows(_talking(), breath)[1] for _ in range(4)]
+    assert voiced == [True, True, False, False]  # the usual 3-frame hold
+    assert all(fixed(_talking(), breath)[1] for _ in range(20))
+
+
+def test_a_quiet_voice_keeps_the_fixed_thresholds() -> None:
+    gate = _opened()  # LOUD is -20 dBFS: 35 dB below it is under the -50 floor
+    assert gate.thresholds() == (-42.0, -50.0)
+    assert all(gate(_talking(), BETWEEN)[1] for _ in range(20))
+
+
+def test_the_remembered_peak_fades() -> None:
+    gate = SilenceGate(peak_decay_db=0.12)
+    gate(_talking(), noise_at_dbfs(-5.0))
+    for _ in range(10):
+        gate(_talking(), SILENCE)
+    assert gate(_talking(), noise_at_dbfs(-38.0))[1] is False  # opens only above -32 now
+    for _ in range(300):  # 12 s of silence at 25 frames/s: 36 dB of decay
+        gate(_talking(), SILENCE)
+    assert gate.thresholds() == (-42.0, -50.0)
+    assert gate(_talking(), noise_at_dbfs(-38.0))[1] is True
+    gate.reset()
+    assert gate.thresholds() == (-42.0, -50.0)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"relative_db": 0.0}, "relative_db"),
+        ({"relative_db": -3.0}, "relative_db"),
+        ({"peak_decay_db": -0.1}, "peak_decay_db"),
+        ({"peak_decay_db": float("nan")}, "peak_decay_db"),
+    ],
+)
+def test_rejects_bad_peak_settings(kwargs: dict[str, float], match: str) -> None:
+    with pytest.raises(ValueError, match=match):
+        SilenceGate(**kwargs)  # type: ignore[arg-type]
