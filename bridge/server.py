@@ -31,6 +31,7 @@ from websockets.http11 import Request, Response
 
 from talkrig.bridge.audio.framer import Framer
 from talkrig.bridge.post.chain import PostChain, PostConfig, frame_audio_slice
+from talkrig.bridge.rate_limit import AudioBudget
 from talkrig.bridge.server_batcher import Batcher
 from talkrig.bridge.stream_protocol import StreamProtocolError, decode_pcm, encode_frame, hello
 from talkrig.models.loader import Model, ModelError
@@ -87,25 +88,6 @@ class ServerState:
     connections: int  # open WebSocket connections
     pending_windows: int  # windows waiting for the next model call
     inferring_windows: int  # windows in the model call now running
-
-
-class _Budget:
-    """Token bucket of audio seconds for one connection."""
-
-    def __init__(self, speed: float, burst_s: float) -> None:
-        self.speed = speed
-        self.burst = burst_s
-        self.allowance = burst_s
-        self.last = time.monotonic()
-
-    def take(self, seconds: float) -> bool:
-        if self.speed <= 0:
-            return True
-        now = time.monotonic()
-        self.allowance = min(self.burst, self.allowance + (now - self.last) * self.speed)
-        self.last = now
-        self.allowance -= seconds
-        return self.allowance >= 0
 
 
 class StreamServer:
@@ -258,7 +240,7 @@ class StreamServer:
             return
         framer = Framer(card.window_samples, card.hop_samples)
         post = PostChain(card, self.config.post, self.model.rest_output())
-        budget = _Budget(self.config.max_speed, self.config.burst_s)
+        budget = AudioBudget(self.config.max_speed, self.config.burst_s)
         batcher = self._batcher
         assert batcher is not None  # set before the server accepts anyone
         await ws.send(self._hello)

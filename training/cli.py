@@ -1,4 +1,4 @@
-"""``talkrig train prepare | bootstrap | fit | cv | export | report | face-map | judge``.
+"""``talkrig train prepare | bootstrap | fit | cv | export | report | face-map | judge | ceiling``.
 
 :func:`add_train_commands` adds a ``train`` command to the ``talkrig`` parser (bridge/cli.py
 hooks it in lazily, so streaming never imports torch). Every sub-command is a ``func(args) ->
@@ -36,6 +36,7 @@ class ReportError(ValueError):
 
 def _errors() -> tuple[type[Exception], ...]:
     """Everything a command reports as one line: data, config and file problems."""
+    from .align import AlignError
     from .dataset import DatasetError
     from .export import ExportError
     from .fit import FitError
@@ -43,7 +44,7 @@ def _errors() -> tuple[type[Exception], ...]:
 
     return (
         ConfigError, DatasetError, ExportError, FitError, FoldError, LabelError, CorpusError,
-        MetricError, PdmError, ReportError, JudgeError,
+        MetricError, PdmError, ReportError, JudgeError, AlignError,
     )  # fmt: skip
 
 
@@ -247,6 +248,12 @@ def cmd_judge(args: argparse.Namespace) -> int:
     return run(args)
 
 
+def cmd_ceiling(args: argparse.Namespace) -> int:
+    from .ceiling import run
+
+    return run(args)
+
+
 def cmd_bootstrap(args: argparse.Namespace) -> int:
     from .bootstrap import run
 
@@ -314,6 +321,13 @@ def add_train_commands(subparsers: Any) -> argparse.ArgumentParser:
     judge = sub.add_parser("judge", help="score exported models on real speech (GRID + speech)")
     add_judge_arguments(judge)
     judge.set_defaults(func=_guarded("judge", cmd_judge))
+    from .ceiling import add_arguments as add_ceiling_arguments
+
+    ceiling = sub.add_parser(
+        "ceiling", help="how far the training labels themselves get on the real GRID clips"
+    )
+    add_ceiling_arguments(ceiling)
+    ceiling.set_defaults(func=_guarded("ceiling", cmd_ceiling))
     return train
 
 

@@ -12,6 +12,7 @@ the file again, so re-preparing a corpus does no work twice.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import re
 from collections.abc import Mapping
@@ -146,6 +147,38 @@ def read_alignment(path: str | Path) -> tuple[Word, ...]:
     return tuple(words)
 
 
+_DIGITS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
+# GRID's grammar, one letter per word in the clip name: command, colour, preposition, letter
+# (no w), digit (z or 0 for zero), adverb
+_GRID_WORDS: tuple[dict[str, str], ...] = (
+    {"b": "bin", "l": "lay", "p": "place", "s": "set"},
+    {"b": "blue", "g": "green", "r": "red", "w": "white"},
+    {"a": "at", "b": "by", "i": "in", "w": "with"},
+    {c: c for c in "abcdefghijklmnopqrstuvxyz"},
+    {**{str(d): word for d, word in enumerate(_DIGITS)}, "z": "zero"},
+    {"a": "again", "n": "now", "p": "please", "s": "soon"},
+)
+
+
+def grid_sentence(stem: str) -> str:
+    """The sentence a GRID clip's name encodes: ``bbaf2n`` → ``bin blue at f two now``.
+
+    LipNet's sample names (``id2_vcd_swwp2s``) keep the code after the last ``_``.
+
+    Raises:
+        CorpusError: the name is not a GRID sentence code.
+    """
+    code = stem.rsplit("_", 1)[-1].lower()
+    if len(code) != len(_GRID_WORDS):
+        raise CorpusError(f"{stem!r} is not a GRID sentence code (6 letters like 'bbaf2n')")
+    words = []
+    for slot, (char, table) in enumerate(zip(code, _GRID_WORDS, strict=True), start=1):
+        if char not in table:
+            raise CorpusError(f"{stem!r}: {char!r} at place {slot} is not a GRID word code")
+        words.append(table[char])
+    return " ".join(words)
+
+
 def _grid_alignment(video: Path, root: Path, speaker: str) -> Path | None:
     """The ``.align`` for ``video``: beside it, or in ``align(ments)/{speaker}/``; the LipNet
     sample names (``id2_vcd_swwp2s``) keep the GRID sentence id after the last ``_``."""
@@ -165,7 +198,8 @@ def read_grid(
     """GRID (Cooke et al. 2006): speaker folders ``s1/ … s34/`` of ``.mpg`` clips (25 fps).
 
     With ``speaker`` given, ``root`` is one flat folder of that speaker's clips. Word timings
-    come from ``.align`` files where present; the sentence is the words without ``sil``/``sp``.
+    come from ``.align`` files where present; the sentence is the words without ``sil``/``sp``,
+    or else what the clip's name encodes (:func:`grid_sentence`; empty for other names).
     """
     root = Path(root)
     if speaker is not None:
@@ -180,6 +214,9 @@ def read_grid(
             align = _grid_alignment(video, root, name)
             words = read_alignment(align) if align is not None else ()
             sentence = " ".join(w.text for w in words if w.text not in _GRID_SILENCE)
+            if not sentence:  # no .align: the clip's name still says what was spoken
+                with contextlib.suppress(CorpusError):
+                    sentence = grid_sentence(video.stem)
             uid = f"grid-{_safe(name)}-{_safe(video.stem)}"
             template = _template(uid, "grid", name, video, sentence=sentence, words=words)
             rows.append(_row(known, template))

@@ -7,14 +7,16 @@ frame and, with hysteresis, eases the values to the rest pose while it is closed
 Fixed thresholds alone miss the pauses of a loud, close voice: a breath between two phrases of
 read speech peaking at -9 dBFS sits at -45..-50 dBFS, above a -50 dBFS floor, and the mouth
 hangs ajar through it. So the thresholds also follow the voice: the gate closes on whatever is
-``relative_db`` below the recent speech peak (a peak that decays slowly, so one loud shout does
-not mute the next minute of normal talk). The fixed thresholds stay the floor, so quiet voices
-behave as before.
+``relative_db`` below the recent speech peak. The peak is taken over sounds that last (the
+quieter of the two loudest of the last three frames: a vowel lasts longer than 40 ms, a click or
+a knock on the desk does not) and it decays slowly, so one loud shout does not mute the next
+minute of normal talk. The fixed thresholds stay the floor, so quiet voices behave as before.
 """
 
 from __future__ import annotations
 
 import math
+from collections import deque
 
 import numpy as np
 
@@ -46,8 +48,9 @@ class SilenceGate:
       cannot stay stuck open.
 
     - Both thresholds rise with a loud voice: the close threshold is at least ``relative_db``
-      below the peak level (which falls by ``peak_decay_db`` per frame when nothing louder
-      comes), and the open threshold keeps its distance ``open_db - close_db`` above it.
+      below the peak level (of sounds lasting 2 frames or more; it falls by ``peak_decay_db``
+      per frame when nothing louder comes), and the open threshold keeps its distance
+      ``open_db - close_db`` above it.
 
     The gate starts closed (at rest): a stream that starts with speech opens on its first frame.
 
@@ -61,7 +64,8 @@ class SilenceGate:
             :data:`PEAK_DECAY_DB_PER_S` at 25 frames/s).
     """
 
-    _peak: float  # dBFS, the loudest recent level less its decay since
+    _peak: float  # dBFS, the loudest lasting level less its decay since
+    _recent: deque[float]  # the last three levels
 
     def __init__(
         self,
@@ -114,7 +118,9 @@ class SilenceGate:
 
     def step(self, values: np.ndarray, level_db: float) -> tuple[np.ndarray, bool]:
         """:meth:`__call__` with the level already measured (the chain delays levels, not audio)."""
-        self._peak = max(level_db, self._peak - self.peak_decay_db)
+        self._recent.append(level_db)
+        lasting = sorted(self._recent)[-2] if len(self._recent) > 1 else SILENCE_DB
+        self._peak = max(lasting, self._peak - self.peak_decay_db)
         open_db, close_db = self.thresholds()
         if level_db >= open_db:
             self._open = True
@@ -144,6 +150,7 @@ class SilenceGate:
     def reset(self) -> None:
         """Back to the start state: closed, fully at rest, no peak remembered."""
         self._peak = SILENCE_DB
+        self._recent = deque(maxlen=3)
         self._open = False
         self._below = 0
         self._closed_for = self.release_frames

@@ -69,3 +69,10 @@ def dlib_ready() -> None:
 def faceless_video(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One second of flat grey at 25 fps with a tone: sound, but no face."""
     return write_clip(tmp_path_factory.mktemp("media") / "grey.mkv")
+
+
+@pytest.fixture(scope="session")
+def judge_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One MediaPipe label cache for the GRID clips, shared by the judge and ceiling tests (the
+    first to run labels the clips, the others read them)."""
+    return tmp_path_factory.mktemp("judge-cache")

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from talkrig.training.corpora import (
+    grid_sentence,
     parse_crema_name,
     read_alignment,
     read_crema_d,
@@ -81,7 +82,42 @@ def test_grid_flat_folder_with_explicit_speaker(grid_dir: Path) -> None:
     assert aligned.words[1].text == "set"
     assert aligned.words[1].start_s == pytest.approx(12_250 / 25_000)
     assert aligned.words[-1].end_s == pytest.approx(74_500 / 25_000)
-    assert rows[0].sentence == "" and rows[0].words == ()
+    assert rows[0].sentence == "bin blue at f two now" and rows[0].words == ()  # from the name
+
+
+@pytest.mark.parametrize(
+    ("stem", "sentence"),
+    [
+        ("bbaf2n", "bin blue at f two now"),
+        ("id2_vcd_swwp2s", "set white with p two soon"),
+        ("LGIZ9A", "lay green in z nine again"),
+        ("pray0p", "place red at y zero please"),
+        ("swbzzs", "set white by z zero soon"),
+    ],
+)
+def test_grid_names_encode_the_sentence(stem: str, sentence: str) -> None:
+    assert grid_sentence(stem) == sentence
+
+
+@pytest.mark.parametrize(
+    ("stem", "match"),
+    [
+        ("bbaf2", "6 letters"),
+        ("holiday", "6 letters"),
+        ("", "6 letters"),
+        ("xbaf2n", "'x' at place 1"),
+        ("bbaw2n", "'w' at place 4"),  # GRID has no letter w
+        ("bbaf2q", "'q' at place 6"),
+    ],
+)
+def test_grid_name_that_is_no_sentence_code_is_named(stem: str, match: str) -> None:
+    with pytest.raises(CorpusError, match=match):
+        grid_sentence(stem)
+
+
+def test_grid_clip_with_another_name_has_no_sentence(grid_dir: Path, tmp_path: Path) -> None:
+    _link(tmp_path, "holiday.mpg", grid_dir / "bbaf2n.mpg")
+    assert read_grid(tmp_path, speaker="s1")[0].sentence == ""
 
 
 def test_grid_speaker_folders_and_alignment_folder(grid_dir: Path, tmp_path: Path) -> None:

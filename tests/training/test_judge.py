@@ -54,12 +54,14 @@ def _copy_of(name: str, folder: Path) -> Path:
     return copy
 
 
-def test_judges_a_shipped_model_on_the_shared_real_data(shared_data: Path, tmp_path: Path) -> None:
+def test_judges_a_shipped_model_on_the_shared_real_data(
+    shared_data: Path, judge_cache: Path, tmp_path: Path
+) -> None:
     out = tmp_path / "judged.json"
     blend_file = _copy_of("baseline-energy-blendshapes", tmp_path)
     code = train_main([
         "train", "judge", str(blend_file), str(_copy_of("baseline-energy-landmarks2d", tmp_path)),
-        "--data", str(shared_data), "--cache", str(tmp_path / "cache"), "--json", str(out),
+        "--data", str(shared_data), "--cache", str(judge_cache), "--json", str(out),
         "--write-card",
     ])  # fmt: skip
     assert code == 0
@@ -73,7 +75,7 @@ def test_judges_a_shipped_model_on_the_shared_real_data(shared_data: Path, tmp_p
     assert blend["speech"]["silences"] >= 1
     assert blend["speech"]["voiced frames open %"] > 50
     assert -1 <= results["baseline-energy-landmarks2d"]["grid"]["lip-gap r"] <= 1
-    assert (tmp_path / "cache" / "bbaf2n.npz").is_file()  # MediaPipe labels are cached
+    assert (judge_cache / "bbaf2n.npz").is_file()  # MediaPipe labels are cached
 
 
 def test_bad_model_and_empty_folder_are_one_line_errors(

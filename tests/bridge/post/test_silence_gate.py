@@ -120,7 +120,8 @@ def test_a_breath_in_loud_speech_closes_the_mouth() -> None:
     breath = noise_at_dbfs(-46.0)
     follows, fixed = SilenceGate(), SilenceGate(relative_db=None)
     for gate in (follows, fixed):
-        assert gate(_talking(), noise_at_dbfs(-9.0))[1]
+        for _ in range(2):  # a vowel: two frames
+            assert gate(_talking(), noise_at_dbfs(-9.0))[1]
     assert follows.thresholds() == pytest.approx((-36.0, -44.0))
     assert fixed.thresholds() == (-42.0, -50.0)
     voiced = [follows(_talking(), breath)[1] for _ in range(4)]
@@ -136,7 +137,8 @@ def test_a_quiet_voice_keeps_the_fixed_thresholds() -> None:
 
 def test_the_remembered_peak_fades() -> None:
     gate = SilenceGate(peak_decay_db=0.12)
-    gate(_talking(), noise_at_dbfs(-5.0))
+    for _ in range(2):
+        gate(_talking(), noise_at_dbfs(-5.0))
     for _ in range(10):
         gate(_talking(), SILENCE)
     assert gate(_talking(), noise_at_dbfs(-38.0))[1] is False  # opens only above -32 now
@@ -146,6 +148,17 @@ def test_the_remembered_peak_fades() -> None:
     assert gate(_talking(), noise_at_dbfs(-38.0))[1] is True
     gate.reset()
     assert gate.thresholds() == (-42.0, -50.0)
+
+
+def test_a_click_does_not_raise_the_thresholds() -> None:
+    gate = _opened()
+    voice = noise_at_dbfs(-25.0)
+    for level in (voice, noise_at_dbfs(-1.0), voice, voice):  # a knock on the desk mid-sentence
+        gate(_talking(), level)
+    assert gate.thresholds() == (-42.0, -50.0)  # -1 dBFS lasted one frame: the voice's -25 counts
+    for _ in range(2):
+        gate(_talking(), noise_at_dbfs(-1.0))  # a shout: two frames
+    assert gate.thresholds() == pytest.approx((-28.0, -36.0))
 
 
 @pytest.mark.parametrize(
