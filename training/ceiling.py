@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import json
 from collections.abc import Sequence
-from pathlib import Path
 
 import numpy as np
 
@@ -25,7 +24,7 @@ from talkrig.models import arkit
 from talkrig.models.contract import HOP_SAMPLES
 
 from .corpora import grid_sentence
-from .judge import RealClip, grid_clips, pearson, spoken_span
+from .judge import RealClip, add_data_arguments, grid_clips, pearson, spoken_span
 from .manifest import CorpusError
 from .visemes import Phone, curves
 
@@ -77,19 +76,10 @@ def ceiling(clips: Sequence[RealClip], jaw_lag_ms: float = JAW_LAG_MS) -> dict[s
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--data", type=Path, default=Path("../shared/data"), help="folder with grid/"
-    )
-    parser.add_argument(
-        "--landmarker", type=Path, help="face_landmarker.task (default: DATA/face_landmarker.task)"
-    )
-    parser.add_argument(
-        "--cache", type=Path, default=Path(".cache/judge"), help="MediaPipe label cache"
-    )
+    add_data_arguments(parser, "grid/")
     parser.add_argument(
         "--jaw-lag-ms", type=float, default=JAW_LAG_MS, help="jaw lag of the labels (recipes: 60)"
     )
-    parser.add_argument("--json", type=Path, help="also write the results here")
 
 
 def run(args: argparse.Namespace) -> int:

@@ -86,7 +86,8 @@ def masked_smooth_l1(
     return (loss * weight).sum() / (weight.sum() * loss.shape[-1]).clamp(min=1.0)
 
 
-def _network(config: TrainConfig, out_dim: int) -> FaceNet:
+def network_for(config: TrainConfig, out_dim: int) -> FaceNet:
+    """The untrained network ``config`` describes, with ``out_dim`` outputs."""
     widths: dict[str, Any] = {}
     if config.architecture == "cnn" and config.width:
         widths["channels"] = tuple(config.width * 2**k for k in range(4))
@@ -227,7 +228,7 @@ def fit(
     torch.set_num_threads(config.threads)
     torch.manual_seed(config.seed)  # the initial weights
     out_dim = int(train[0].targets.shape[1])
-    network = _network(config, out_dim).to(config.torch_device())
+    network = network_for(config, out_dim).to(config.torch_device())
     optimizer = torch.optim.Adam(
         network.parameters(), lr=config.lr, weight_decay=config.weight_decay
     )

@@ -340,22 +340,23 @@ def write_card_metrics(path: Path, card: ModelCard, results: Mapping[str, Any]) 
     judged = card_metrics(results)
     kept = {k: v for k, v in card.metrics.items() if k.split(": ", 1)[0] not in results}
     new = dataclasses.replace(card, metrics={**kept, **judged})
+    partial = path.with_name(path.name + ".partial")
     try:
         model = onnx.load(str(path))
         del model.metadata_props[:]
         for key, value in new.to_metadata().items():
             model.metadata_props.add(key=key, value=value)
-        partial = path.with_name(path.name + ".partial")
         onnx.save(model, str(partial))
         os.replace(partial, path)
     except OSError as exc:
+        partial.unlink(missing_ok=True)
         raise JudgeError(f"cannot write the card of {str(path)!r}: {exc}") from None
 
 
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("models", nargs="+", help="model names or .onnx paths")
+def add_data_arguments(parser: argparse.ArgumentParser, folders: str) -> None:
+    """``--data`` (holding ``folders``), ``--landmarker``, ``--cache`` and ``--json``."""
     parser.add_argument(
-        "--data", type=Path, default=Path("../shared/data"), help="folder with grid/ and speech/"
+        "--data", type=Path, default=Path("../shared/data"), help=f"folder with {folders}"
     )
     parser.add_argument(
         "--landmarker", type=Path, help="face_landmarker.task (default: DATA/face_landmarker.task)"
@@ -364,6 +365,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--cache", type=Path, default=Path(".cache/judge"), help="MediaPipe label cache"
     )
     parser.add_argument("--json", type=Path, help="also write the results here")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("models", nargs="+", help="model names or .onnx paths")
+    add_data_arguments(parser, "grid/ and speech/")
     parser.add_argument(
         "--write-card",
         action="store_true",

@@ -21,7 +21,7 @@ from collections import deque
 import numpy as np
 
 SILENCE_DB = -120.0  # level reported for digital silence (log10 of zero is -inf)
-PEAK_DECAY_DB_PER_S = 3.0  # after a phrase at the peak, a 35 dB margin relaxes in about 10 s
+PEAK_DECAY_DB_PER_S = 3.0  # after a phrase at the peak, a 35 dB margin relaxes in about 12 s
 
 
 def level_dbfs(audio: np.ndarray) -> float:
