@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -10,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
+from talkrig.bridge.audio.file_source import decode_file
 from talkrig.bridge.post.silence_gate import SILENCE_DB, SilenceGate, level_dbfs
 from talkrig.models import arkit
 from tests.bridge.post.helpers import HOP, noise_at_dbfs
@@ -173,3 +175,25 @@ def test_a_click_does_not_raise_the_thresholds() -> None:
 def test_rejects_bad_peak_settings(kwargs: dict[str, float], match: str) -> None:
     with pytest.raises(ValueError, match=match):
         SilenceGate(**kwargs)  # type: ignore[arg-type]
+
+
+def test_on_real_speech_the_peak_closes_only_the_breath(shared_data: Path) -> None:
+    """Inside real sentences (first to last frame within 20 dB of the loudest) the peak-relative
+    thresholds must not shut the mouth where the fixed ones kept it open, except in the one
+    breath of 1320_00000 (frames 17-19, -45..-50 dBFS in a -9 dBFS voice)."""
+    clips = sorted((shared_data / "speech").glob("*.mp3")) + sorted(
+        (shared_data / "grid").glob("*.mpg")
+    )
+    assert len(clips) == 6
+    newly_closed = {}
+    for clip in clips:
+        audio = decode_file(clip)
+        levels = [level_dbfs(audio[i : i + HOP]) for i in range(0, len(audio) - HOP + 1, HOP)]
+        loud = np.nonzero(np.array(levels) > max(levels) - 20)[0]
+        voiced = {}
+        for name, gate in (("fixed", SilenceGate(relative_db=None)), ("follow", SilenceGate())):
+            voiced[name] = np.array([gate.step(_talking(), level)[1] for level in levels])
+        span = np.arange(loud[0], loud[-1] + 1)
+        newly_closed[clip.stem] = span[voiced["fixed"][span] & ~voiced["follow"][span]].tolist()
+    assert newly_closed.pop("1320_00000") == [17, 18, 19]
+    assert all(frames == [] for frames in newly_closed.values()), newly_closed
