@@ -169,9 +169,7 @@ def export_onnx(
                 dynamo=False,
             )
         model = onnx.load(str(path))
-        del model.metadata_props[:]
-        for key, value in card.to_metadata().items():
-            model.metadata_props.add(key=key, value=value)
+        onnx.helper.set_model_props(model, card.to_metadata())  # replaces what was there
         onnx.save(model, str(path))
     except OSError as exc:
         raise ExportError(f"cannot write {str(path)!r}: {exc}") from None

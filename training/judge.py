@@ -343,9 +343,7 @@ def write_card_metrics(path: Path, card: ModelCard, results: Mapping[str, Any]) 
     partial = path.with_name(path.name + ".partial")
     try:
         model = onnx.load(str(path))
-        del model.metadata_props[:]
-        for key, value in new.to_metadata().items():
-            model.metadata_props.add(key=key, value=value)
+        onnx.helper.set_model_props(model, new.to_metadata())  # replaces what was there
         onnx.save(model, str(partial))
         os.replace(partial, path)
     except OSError as exc:

@@ -28,6 +28,7 @@ from talkrig.models.registry import DEFAULT_MODEL, Registry
 from tests.app.conftest import drain
 from tests.app.unplug import NAME, PlugBoard
 from tests.conftest import need
+from tests.helpers import wait_until
 
 
 class Clock:
@@ -49,20 +50,13 @@ def _received(sock: socket.socket, count: int) -> Callable[[], bool]:
     return enough
 
 
-def _wait(condition: Callable[[], bool], timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "condition not met in time"
-        time.sleep(0.05)
-
-
 def test_a_lost_device_is_retried_every_interval_and_comes_back_by_name() -> None:
     board, clock = PlugBoard(), Clock()
     source = RetryingInput(NAME, board.open(NAME, False), board.open, retry_s=2.0, clock=clock)
     ring = SampleRing(16_000, 1)
     source.start(ring)
     try:
-        _wait(lambda: ring.total_written > 0)
+        wait_until(lambda: ring.total_written > 0)
         assert source.poll() is None and source.lost is None
         board.plugged = False
         board.devices[0].unplug()
@@ -86,7 +80,7 @@ def test_a_lost_device_is_retried_every_interval_and_comes_back_by_name() -> Non
         assert source.poll() == f"input back: {NAME}"
         assert (source.lost, source.retry_error, source.reconnects) == (None, None, 1)
         assert source.inner is board.devices[-1]
-        _wait(lambda: ring.total_written > written)  # the new device writes the same ring
+        wait_until(lambda: ring.total_written > written)  # the new device writes the same ring
     finally:
         source.stop()
         for device in board.devices:
@@ -102,10 +96,10 @@ def test_the_stream_waits_for_a_lost_device_and_frames_flow_again(
         Registry(), NAME, DEFAULT_MODEL, None, [f"vmc://127.0.0.1:{port}"], opener=board.open
     )
     try:
-        _wait(_received(udp_receiver, 3))
+        wait_until(_received(udp_receiver, 3))
         board.plugged = False
         board.devices[0].unplug()
-        _wait(lambda: session.poll_input() is not None)
+        wait_until(lambda: session.poll_input() is not None)
         assert session.input_lost is not None and "unplugged" in session.input_lost
         time.sleep(0.3)  # frames already under way arrive; then nothing
         drain(udp_receiver)
@@ -120,9 +114,9 @@ def test_the_stream_waits_for_a_lost_device_and_frames_flow_again(
             messages.append(session.poll_input())
             return session.input_lost is None
 
-        _wait(came_back)
+        wait_until(came_back)
         assert [m for m in messages if m] == [f"input back: {NAME}"]
-        _wait(_received(udp_receiver, 3))
+        wait_until(_received(udp_receiver, 3))
         assert session.engine.error is None
     finally:
         session.stop()

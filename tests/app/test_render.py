@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import math
 import threading
-import wave
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,6 +18,7 @@ import pytest
 
 from tests.app.conftest import HAVE_QT
 from tests.conftest import IN_CI
+from tests.helpers import write_wav
 
 if not HAVE_QT and not IN_CI:
     pytest.skip("PySide6 / pyqtgraph / pytest-qt are not installed", allow_module_level=True)
@@ -98,13 +98,7 @@ def burst_wav(folder: Path) -> Path:
     t = np.arange(2 * RATE) / RATE
     on = (t >= first * HOP / RATE) & (t < (last + 1) * HOP / RATE)
     samples = np.where(on, 0.5 * np.sin(2 * np.pi * 220 * t), 0.0)
-    path = folder / "burst.wav"
-    with wave.open(str(path), "wb") as w:
-        w.setnchannels(1)
-        w.setsampwidth(2)
-        w.setframerate(RATE)
-        w.writeframes((samples * 32767).astype("<i2").tobytes())
-    return path
+    return write_wav(folder / "burst.wav", samples, RATE)
 
 
 @pytest.fixture(scope="module")

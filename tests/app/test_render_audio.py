@@ -4,7 +4,6 @@ the file source's thread, the real render worker; the cancel lands part-way thro
 from __future__ import annotations
 
 import threading
-import wave
 from pathlib import Path
 
 import numpy as np
@@ -12,6 +11,7 @@ import pytest
 
 from tests.app.conftest import HAVE_QT
 from tests.conftest import IN_CI
+from tests.helpers import write_wav
 
 if not HAVE_QT and not IN_CI:
     pytest.skip("PySide6 / pyqtgraph / pytest-qt are not installed", allow_module_level=True)
@@ -43,13 +43,7 @@ def long_wav(speech: Path, tmp_path: Path) -> Path:
     """A minute of real speech (the file repeated) as 16-bit 16 kHz mono WAV."""
     voice = decode_file(speech)
     samples = np.resize(voice, LONG_S * SAMPLE_RATE)
-    path = tmp_path / "long.wav"
-    with wave.open(str(path), "wb") as w:
-        w.setnchannels(1)
-        w.setsampwidth(2)
-        w.setframerate(SAMPLE_RATE)
-        w.writeframes((np.clip(samples, -1, 1) * 32767).astype("<i2").tobytes())
-    return path
+    return write_wav(tmp_path / "long.wav", samples, SAMPLE_RATE)
 
 
 def test_decode_until_gives_what_decode_file_gives(speech: Path) -> None:

@@ -12,6 +12,7 @@ import pytest
 
 from tests.app.conftest import HAVE_QT
 from tests.conftest import IN_CI
+from tests.helpers import write_wav
 
 if not HAVE_QT and not IN_CI:
     pytest.skip("PySide6 / pyqtgraph / pytest-qt are not installed", allow_module_level=True)
@@ -91,19 +92,13 @@ def test_ctrl_c_stops_the_render_with_one_line_and_no_file(speech: Path, tmp_pat
     import signal
     import threading
     import time
-    import wave
 
     import numpy as np
 
     from talkrig.bridge.audio.sources import decode_file
 
-    long_wav = tmp_path / "long.wav"  # two minutes: the render is surely still running
-    with wave.open(str(long_wav), "wb") as w:
-        w.setnchannels(1)
-        w.setsampwidth(2)
-        w.setframerate(16_000)
-        voice = np.resize(decode_file(speech), 120 * 16_000)
-        w.writeframes((np.clip(voice, -1, 1) * 32767).astype("<i2").tobytes())
+    # two minutes: the render is surely still running
+    long_wav = write_wav(tmp_path / "long.wav", np.resize(decode_file(speech), 120 * 16_000))
     out = tmp_path / "preview.mp4"
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
     proc = subprocess.Popen(

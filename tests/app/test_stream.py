@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import socket
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -28,17 +28,11 @@ from talkrig.models.errors import ModelError
 from talkrig.models.loader import load_model
 from talkrig.models.registry import DEFAULT_MODEL, SHIPPED_DIR, Registry
 from tests.app.conftest import drain
+from tests.helpers import wait_until
 
 
 def _frame(sequence: int) -> FaceFrame:
     return FaceFrame(sequence, 0.0, 0.0, Representation.BLENDSHAPES, FrameTimes(0, 0, 0, 0))
-
-
-def _wait(condition: Callable[[], bool], timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "condition not met in time"
-        time.sleep(0.05)
 
 
 def test_latest_frame_gives_each_new_frame_once() -> None:
@@ -74,9 +68,9 @@ def test_demo_stream_reaches_a_udp_receiver(udp_receiver: socket.socket) -> None
             got.extend(drain(udp_receiver))
             return len(got) >= 3
 
-        _wait(received)
+        wait_until(received)
         assert all(g.startswith(b"#bundle") for g in got)
-        _wait(lambda: session.source.take_peak() > 0.01)
+        wait_until(lambda: session.source.take_peak() > 0.01)
         frame = session.latest.take()
         assert frame is not None and frame.blendshapes is not None
     finally:
@@ -91,8 +85,8 @@ def test_model_swap_closes_the_old_model_once_the_engine_moved_on() -> None:
     try:
         old = session.model
         new = session.swap_model("baseline-energy-landmarks2d")
-        _wait(lambda: session.model is new)
-        _wait(lambda: (f := session.latest.take()) is not None and f.landmarks is not None)
+        wait_until(lambda: session.model is new)
+        wait_until(lambda: (f := session.latest.take()) is not None and f.landmarks is not None)
         session.close_retired_models()
         with pytest.raises(ModelError, match="closed"):
             old(np.zeros((1, old.card.window_samples), np.float32))
@@ -131,7 +125,7 @@ def test_targets_change_while_streaming_and_the_others_keep_sending(
     a, b, c = (f"unity://127.0.0.1:{s.getsockname()[1]}" for s in socks)
     session = StreamSession(Registry(), DEMO_DEVICE, DEFAULT_MODEL, None, [a, b])
     try:
-        _wait(lambda: all(len(drain(s)) > 0 for s in socks[:2]))
+        wait_until(lambda: all(len(drain(s)) > 0 for s in socks[:2]))
         kept = session.targets.senders[0]
         engine = session.engine
         assert session.status_text() == f"{DEFAULT_MODEL} on CPU"  # what the status bar shows
@@ -144,11 +138,11 @@ def test_targets_change_while_streaming_and_the_others_keep_sending(
         drain(socks[1])
         time.sleep(0.2)  # a send to b would have landed by now
         assert drain(socks[1]) == []
-        _wait(lambda: len(drain(socks[2])) > 0)
+        wait_until(lambda: len(drain(socks[2])) > 0)
         sent = kept.state().frames_sent
-        _wait(lambda: kept.state().frames_sent > sent + 2)
+        wait_until(lambda: kept.state().frames_sent > sent + 2)
         session.set_avatar("hero")
-        _wait(lambda: any(b"hero" in d for d in drain(socks[0])))
+        wait_until(lambda: any(b"hero" in d for d in drain(socks[0])))
     finally:
         session.stop()
     assert session.targets.senders == []
@@ -177,7 +171,7 @@ def test_remote_engine_streams_through_a_server_and_reports_reconnects(
     )  # fmt: skip
     try:
         assert session.model is None
-        _wait(lambda: any(b"hero" in d for d in drain(udp_receiver)))
+        wait_until(lambda: any(b"hero" in d for d in drain(udp_receiver)))
         state = session.remote_state()
         assert state is not None and state.status == "connected" and state.model == DEFAULT_MODEL
         assert session.status_text() == f"remote {url}: connected, model {DEFAULT_MODEL}"
@@ -191,7 +185,7 @@ def test_remote_engine_streams_through_a_server_and_reports_reconnects(
             now = session.remote_state()
             return now is not None and now.reconnects > 0 and now.status != "connected"
 
-        _wait(reconnecting)
+        wait_until(reconnecting)
     finally:
         session.stop()
     assert session.engine.finished.is_set()

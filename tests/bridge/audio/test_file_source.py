@@ -15,18 +15,10 @@ from scipy.signal import resample_poly
 from talkrig.bridge.audio.base import AudioError
 from talkrig.bridge.audio.file_source import FileSource, decode_file
 from talkrig.bridge.audio.ring import SampleRing
+from tests.helpers import write_wav
 
 RATE = 16_000
 FSDD_WAV = "fsdd/recordings/0_george_0.wav"
-
-
-def _write_wav(path: Path, samples: np.ndarray, rate: int) -> Path:
-    with wave.open(str(path), "wb") as out:
-        out.setnchannels(1)
-        out.setsampwidth(2)
-        out.setframerate(rate)
-        out.writeframes((np.clip(samples, -1, 1) * 32767).astype("<i2").tobytes())
-    return path
 
 
 def _drain(source: FileSource, timeout: float = 10.0) -> np.ndarray:
@@ -93,7 +85,7 @@ def test_fast_playback_delivers_exactly_the_decoded_file(shared_data: Path) -> N
 
 def test_realtime_playback_takes_about_as_long_as_the_audio(tmp_path: Path) -> None:
     t = np.arange(RATE) / RATE
-    path = _write_wav(tmp_path / "one_second.wav", 0.5 * np.sin(2 * np.pi * 220 * t), RATE)
+    path = write_wav(tmp_path / "one_second.wav", 0.5 * np.sin(2 * np.pi * 220 * t), RATE)
     source = FileSource(path, realtime=True, block_ms=20)
     started = time.monotonic()
     played = _drain(source)
@@ -103,7 +95,7 @@ def test_realtime_playback_takes_about_as_long_as_the_audio(tmp_path: Path) -> N
 
 
 def test_realtime_playback_is_paced_not_dumped(tmp_path: Path) -> None:
-    path = _write_wav(tmp_path / "two_seconds.wav", np.zeros(2 * RATE), RATE)
+    path = write_wav(tmp_path / "two_seconds.wav", np.zeros(2 * RATE), RATE)
     source = FileSource(path, realtime=True)
     ring = SampleRing(4 * RATE, 1)
     source.start(ring)
@@ -181,7 +173,7 @@ def _missing(tmp_path: Path) -> Path:
 
 
 def _no_samples(tmp_path: Path) -> Path:
-    return _write_wav(tmp_path / "header_only.wav", np.zeros(0), RATE)
+    return write_wav(tmp_path / "header_only.wav", np.zeros(0), RATE)
 
 
 def _video_only(tmp_path: Path) -> Path:

@@ -24,6 +24,7 @@ from talkrig.bridge.senders.vtubestudio import (
 )
 from talkrig.models import arkit
 from tests.bridge.senders.helpers import blend_frame, landmark_frame
+from tests.helpers import wait_until
 
 WAIT_S = 10.0
 TOKEN = "tok-0123456789"
@@ -110,14 +111,6 @@ def vts() -> Iterator[Callable[..., FakeVTubeStudio]]:
     yield make
     for fake in made:
         fake.close()
-
-
-def wait_until(condition: Callable[[], bool], what: str) -> None:
-    deadline = time.monotonic() + WAIT_S
-    while not condition():
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out waiting for {what}")
-        time.sleep(0.02)
 
 
 def values_with(**named: float) -> np.ndarray:

@@ -20,6 +20,7 @@ from talkrig.bridge.remote import RemoteEngine
 from talkrig.bridge.server import ServerConfig, StreamServer
 from talkrig.models import arkit
 from talkrig.models.loader import Model
+from tests.helpers import wait_until
 
 from .helpers import WAIT_S
 
@@ -42,14 +43,6 @@ class Collect:
     def count(self) -> int:
         with self._lock:
             return len(self.frames)
-
-
-def wait_until(condition: Callable[[], bool], what: str) -> None:
-    deadline = time.monotonic() + WAIT_S
-    while not condition():
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out waiting for {what}")
-        time.sleep(0.02)
 
 
 @pytest.fixture
