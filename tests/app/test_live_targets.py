@@ -12,7 +12,7 @@ from talkrig.app.stream import StreamSession
 from talkrig.bridge.senders.ifacialmocap import TRIGGER, V2_SUFFIX
 from talkrig.models.registry import DEFAULT_MODEL, Registry
 from tests.app.conftest import drain, free_udp_port
-from tests.app.test_stream import _wait
+from tests.helpers import wait_until
 
 
 def got(sock: socket.socket, needle: bytes) -> Callable[[], bool]:
@@ -31,7 +31,7 @@ def test_an_edited_listener_rebinds_its_port_and_the_other_target_keeps_sending(
     try:
         assert session.target_errors == []
         client.sendto(TRIGGER, ("127.0.0.1", port))
-        _wait(got(client, b"eyeBlink_L-"))  # v1 frames back to the trigger's port
+        wait_until(got(client, b"eyeBlink_L-"))  # v1 frames back to the trigger's port
         kept = session.targets.senders[0]
         sent = kept.state().frames_sent
 
@@ -40,10 +40,10 @@ def test_an_edited_listener_rebinds_its_port_and_the_other_target_keeps_sending(
         assert [s.spec for s in session.targets.senders] == [vmc, new]
         assert session.targets.senders[0] is kept and not session.engine.finished.is_set()
         client.sendto(TRIGGER + V2_SUFFIX, ("127.0.0.1", port))
-        _wait(got(reply, b"eyeBlink_L&"))  # the new listener answers, v2, to reply_port
-        _wait(lambda: kept.state().frames_sent > sent + 3)
+        wait_until(got(reply, b"eyeBlink_L&"))  # the new listener answers, v2, to reply_port
+        wait_until(lambda: kept.state().frames_sent > sent + 3)
         assert kept.state().errors == 0
-        _wait(got(vmc_rx, b"/VMC/Ext/Blend/Val"))
+        wait_until(got(vmc_rx, b"/VMC/Ext/Blend/Val"))
     finally:
         session.stop()
     assert session.targets.senders == []
