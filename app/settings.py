@@ -1,16 +1,21 @@
 """What the app remembers between runs, as values (never widget indices), in one JSON file.
 
 The file lives in ``platformdirs.user_config_dir("talkrig")/settings.json`` unless a folder is
-injected (tests, ``--config-dir``). Reading never raises: a missing file gives the defaults, a
-damaged one the defaults plus a notice the window shows. No Qt here: the window geometry is kept
-as the base64 text of ``QWidget.saveGeometry()``. Called on the GUI thread only.
+injected (tests, ``--config-dir``). Reading never raises: a missing file gives the defaults; a
+damaged one (too big, nested too deep, not JSON, not an object) is first moved aside to
+``settings.json.bad-<timestamp>``, so the next save cannot destroy what the user had, and the
+notice says where it went. A file from a newer TalkRig is read for what this version knows, and
+a copy is kept the same way. No Qt here: the window geometry is kept as the base64 text of
+``QWidget.saveGeometry()``. Called on the GUI thread only.
 """
 
 from __future__ import annotations
 
 import json
 import os
-from dataclasses import asdict, dataclass, field
+import shutil
+import time
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -20,10 +25,15 @@ from talkrig.models.registry import DEFAULT_MODEL
 
 SETTINGS_VERSION = 1
 SETTINGS_FILE = "settings.json"
+# A settings file is a few kB; these bound what a damaged or hostile file can cost before
+# json.loads sees it (its recursion would raise RecursionError past ~1,000 levels).
+MAX_SETTINGS_BYTES = 1 << 20
+MAX_SETTINGS_DEPTH = 32
 DEMO_DEVICE = "demo"  # the device value that means "the bundled demo voice, looped"
 ENGINE_LOCAL, ENGINE_REMOTE = "local", "remote"  # where the model runs
 DEFAULT_SERVER = "ws://127.0.0.1:8765"
 DEFAULT_AVATAR = "default"  # the avatar id frames carry unless the user picks an announced one
+DEFAULT_TARGET = "vmc://127.0.0.1:39539"  # VSeeFace / VNyan / Warudo's VMC receiver
 NO_PROFILE = ""  # the profile value that means "no avatar profile: the 52 ARKit values as is"
 
 
@@ -51,7 +61,8 @@ class AppSettings:
     gain_db: float = 0.0  # input gain before the model
     engine: str = ENGINE_LOCAL  # ENGINE_LOCAL or ENGINE_REMOTE (a `talkrig serve` server)
     server: str = DEFAULT_SERVER  # the server's ws:// address (the token is never saved)
-    targets: tuple[TargetSetting, ...] = (TargetSetting("vmc://127.0.0.1:39539", enabled=False),)
+    # On by default: a first Start must move a face in VSeeFace & co. without any setup.
+    targets: tuple[TargetSetting, ...] = (TargetSetting(DEFAULT_TARGET),)
     geometry: str = ""  # base64 of QWidget.saveGeometry(); "" = let Qt choose
     notices: tuple[str, ...] = field(default=(), compare=False)  # problems met while reading
 
@@ -75,16 +86,72 @@ class SettingsStore:
         return self.folder / "profiles"
 
     def load(self) -> AppSettings:
-        """The saved settings; defaults (with ``notices`` saying why) when absent or damaged."""
-        if not self.path.exists():
-            return AppSettings()
+        """The saved settings; defaults (with ``notices`` saying why) when absent or damaged.
+
+        Never raises. A damaged file is moved aside (see the module docstring) before the
+        defaults are returned, and the notice names where it went.
+        """
         try:
-            data = json.loads(self.path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+            with self.path.open("rb") as file:
+                raw: bytes | None = file.read(MAX_SETTINGS_BYTES + 1)
+        except FileNotFoundError:
+            return AppSettings()
+        except OSError as exc:  # unreadable where it is: nothing to move aside either
+            reason = exc.strerror or str(exc)
             return AppSettings(
-                notices=(f"{self.path}: unreadable settings, using defaults: {exc}",)
+                notices=(f"{self.path}: cannot read settings ({reason}); using defaults",)
             )
-        return _parse(data, self.path)
+        if raw is not None and len(raw) > MAX_SETTINGS_BYTES:
+            raw = None
+        try:
+            data = _decode(raw)
+        except ValueError as exc:
+            return AppSettings(notices=(self._set_aside(f"{exc}"),))
+        settings = _parse(data, self.path)
+        version = data.get("version", SETTINGS_VERSION)
+        if type(version) is int and version == SETTINGS_VERSION:  # True == 1 is no version
+            return settings
+        return replace(settings, notices=(*settings.notices, self._version_notice(version)))
+
+    def _set_aside(self, reason: str) -> str:
+        """Move the damaged file to ``settings.json.bad-<timestamp>``; the notice to show."""
+        kept = self._keep_copy("bad", move=True)
+        where = f"kept as {kept}" if kept else "it could not be moved aside"
+        return f"{self.path}: {reason}; {where}; using defaults"
+
+    def _version_notice(self, version: object) -> str:
+        if (
+            isinstance(version, int)
+            and not isinstance(version, bool)
+            and version > SETTINGS_VERSION
+        ):
+            kept = self._keep_copy(f"v{version}", move=False)
+            copy = f"; a copy is kept as {kept}" if kept else ""
+            return (
+                f"{self.path} was written by a newer TalkRig (settings version {version}, this one "
+                f"reads {SETTINGS_VERSION}): only the settings this version knows are used{copy}"
+            )
+        return (
+            f"{self.path}: unknown settings version {repr(version)[:40]} (this TalkRig writes "
+            f"{SETTINGS_VERSION}); the settings it recognises are used"
+        )
+
+    def _keep_copy(self, tag: str, move: bool) -> Path | None:
+        """``settings.json.<tag>-<UTC timestamp>`` (never overwriting one), or None on failure."""
+        stamp = time.strftime("%Y%m%d-%H%M%S", time.gmtime())
+        target = self.path.with_name(f"{SETTINGS_FILE}.{tag}-{stamp}")
+        n = 1
+        while target.exists():
+            n += 1
+            target = self.path.with_name(f"{SETTINGS_FILE}.{tag}-{stamp}-{n}")
+        try:
+            if move:
+                os.replace(self.path, target)
+            else:
+                shutil.copyfile(self.path, target)
+        except OSError:
+            return None
+        return target
 
     def save(self, settings: AppSettings) -> str | None:
         """Write atomically (a crash never leaves half a file); returns an error text or None."""
@@ -99,11 +166,56 @@ class SettingsStore:
         return None
 
 
-def _parse(data: Any, path: Path) -> AppSettings:
+def _decode(raw: bytes | None) -> dict[str, Any]:
+    """The settings object in ``raw`` (None: the file was over the size limit); ValueError
+    with a plain reason when it is not one. Depth is checked before ``json.loads`` runs."""
+    if raw is None:
+        return _fail(f"the file is larger than {MAX_SETTINGS_BYTES // 1024} kB")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return _fail("the file is not UTF-8 text")
+    if json_depth(text) > MAX_SETTINGS_DEPTH:
+        return _fail(f"the file nests deeper than {MAX_SETTINGS_DEPTH} levels")
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        return _fail(f"the file is not valid JSON ({exc.msg} at line {exc.lineno})")
+    if not isinstance(data, dict):
+        return _fail("settings must be a JSON object")
+    return data
+
+
+def _fail(reason: str) -> dict[str, Any]:
+    raise ValueError(reason)
+
+
+def json_depth(text: str) -> int:
+    """The deepest nesting of ``[`` / ``{`` in ``text``, brackets inside strings ignored
+    (an upper bound for malformed text, which json.loads then refuses anyway)."""
+    depth = deepest = 0
+    in_string = escaped = False
+    for char in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in "]}":
+            depth -= 1
+    return deepest
+
+
+def _parse(data: dict[str, Any], path: Path) -> AppSettings:
     """Keep every well-typed value, replace each bad one by its default with a notice."""
     defaults = AppSettings()
-    if not isinstance(data, dict):
-        return AppSettings(notices=(f"{path}: settings must be a JSON object, using defaults",))
     notices: list[str] = []
     values: dict[str, Any] = {}
     for key in ("device", "model", "profile", "avatar", "engine", "server", "geometry"):

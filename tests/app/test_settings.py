@@ -10,11 +10,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from talkrig.app.settings import (
+    MAX_SETTINGS_BYTES,
     SETTINGS_FILE,
     AppSettings,
     SettingsStore,
     TargetSetting,
     default_config_dir,
+    json_depth,
 )
 
 JSON = st.recursive(
@@ -50,12 +52,77 @@ def test_missing_file_gives_defaults_quietly(tmp_path: Path) -> None:
     assert loaded.notices == ()
 
 
-def test_garbage_file_gives_defaults_and_a_notice_naming_it(tmp_path: Path) -> None:
-    (tmp_path / SETTINGS_FILE).write_bytes(b"\xff\xfe{not json")
+@pytest.mark.parametrize(
+    ("content", "reason"),
+    [
+        (b"\xff\xfe{not json", "not UTF-8"),
+        (b'{"model": "x",', "not valid JSON"),
+        (b"[1, 2]", "JSON object"),
+        (b"", "not valid JSON"),
+        (b"[" * 100_000 + b"]" * 100_000, "deeper than"),  # json.loads: RecursionError
+        (b'{"a": ' * 5_000 + b"1" + b"}" * 5_000, "deeper than"),
+        (b'{"device": "' + b"x" * (MAX_SETTINGS_BYTES + 10) + b'"}', "larger than"),
+    ],
+    ids=["binary", "truncated", "list", "empty", "nested-lists", "nested-objects", "huge"],
+)
+def test_damaged_file_is_kept_aside_and_the_notice_says_where(
+    tmp_path: Path, content: bytes, reason: str
+) -> None:
+    path = tmp_path / SETTINGS_FILE
+    path.write_bytes(content)
     loaded = SettingsStore(tmp_path).load()
     assert loaded == AppSettings()
     assert len(loaded.notices) == 1
-    assert str(tmp_path / SETTINGS_FILE) in loaded.notices[0]
+    (kept,) = tmp_path.glob(f"{SETTINGS_FILE}.bad-*")
+    assert kept.read_bytes() == content  # the user's file, byte for byte
+    assert not path.exists()  # the next save cannot overwrite it
+    assert reason in loaded.notices[0] and str(kept) in loaded.notices[0]
+
+
+def test_two_damaged_files_in_one_second_keep_both(tmp_path: Path) -> None:
+    store = SettingsStore(tmp_path)
+    for content in (b"one", b"two"):
+        (tmp_path / SETTINGS_FILE).write_bytes(content)
+        store.load()
+    kept = sorted(p.read_bytes() for p in tmp_path.glob(f"{SETTINGS_FILE}.bad-*"))
+    assert kept == [b"one", b"two"]
+
+
+def test_brackets_inside_strings_do_not_count_as_depth() -> None:
+    assert json_depth('{"a": "[[[[{{{{", "b": [1, {"c": "\\"}]}') == 3
+    assert json_depth("[" * 40) == 40
+
+
+def test_a_newer_version_is_a_notice_and_its_file_is_copied(tmp_path: Path) -> None:
+    path = tmp_path / SETTINGS_FILE
+    text = json.dumps({"version": 99, "device": "USB Mic", "hologram": {"x": 1}})
+    path.write_text(text)
+    loaded = SettingsStore(tmp_path).load()
+    assert loaded.device == "USB Mic"  # what this version knows is still used
+    assert len(loaded.notices) == 1
+    assert "newer TalkRig" in loaded.notices[0] and "99" in loaded.notices[0]
+    (copy,) = tmp_path.glob(f"{SETTINGS_FILE}.v99-*")
+    assert copy.read_text() == text and str(copy) in loaded.notices[0]
+    assert path.read_text() == text
+
+
+@pytest.mark.parametrize("version", ["2", 0, -3, None, True, 1.5])
+def test_a_strange_version_is_a_notice(tmp_path: Path, version: object) -> None:
+    (tmp_path / SETTINGS_FILE).write_text(json.dumps({"version": version, "model": "m"}))
+    loaded = SettingsStore(tmp_path).load()
+    assert loaded.model == "m"
+    assert any("settings version" in n for n in loaded.notices)
+
+
+def test_a_folder_in_place_of_the_file_is_a_notice(tmp_path: Path) -> None:
+    (tmp_path / SETTINGS_FILE).mkdir()
+    loaded = SettingsStore(tmp_path).load()
+    assert loaded == AppSettings()
+    assert "cannot read settings" in loaded.notices[0]
+
+
+def test_first_run_streams_to_vmc_on_the_vseeface_port() -> None:
+    assert AppSettings().targets == (TargetSetting("vmc://127.0.0.1:39539", enabled=True),)
 
 
 def test_bad_values_are_replaced_one_by_one(tmp_path: Path) -> None:
@@ -83,7 +150,7 @@ def test_any_json_loads_without_raising(
 ) -> None:
     folder = tmp_path_factory.mktemp("s")
     (folder / SETTINGS_FILE).write_text(json.dumps(data))
-    loaded = SettingsStore(folder).load()
+    loaded = SettingsStore(folder).load()  # never raises, whatever the JSON
     assert isinstance(loaded.model, str)
     assert all(isinstance(t.spec, str) for t in loaded.targets)
 
