@@ -116,6 +116,8 @@ class Blinker(BlinkSchedule):
     """Blinks on ``eyeBlinkLeft`` / ``eyeBlinkRight`` of ``(52,)`` blendshapes (engine thread).
 
     The blink is ``max(existing, curve)``: a model that already closes the eyes keeps them closed.
+    A NaN eye value gives way to the blink (``fmax``); the schedule itself never sees the values,
+    so no input can stop the blinks.
     """
 
     _EYES = (arkit.INDEX["eyeBlinkLeft"], arkit.INDEX["eyeBlinkRight"])
@@ -126,7 +128,7 @@ class Blinker(BlinkSchedule):
         closure = self.step()
         if closure > 0.0:
             eyes = list(self._EYES)
-            out[eyes] = np.maximum(out[eyes], closure)
+            out[eyes] = np.fmax(out[eyes], closure)
         return out
 
 

@@ -2,6 +2,11 @@
 
 Named steps, each switchable: smooth (Savitzky–Golay) → One-Euro → silence gate → blink →
 avatar profile (blendshapes only; landmarks skip it).
+
+Finite by construction: a model output holding NaN or ±inf (a broken model, or audio that got
+past the sanitiser) is replaced by the last finite output before any step sees it, and the
+finished values are checked once more, so no sender or recorder ever receives a non-finite
+value. Each replaced frame is counted (``PostOutput.replaced``, ``PostChain.replaced_frames``).
 """
 
 from __future__ import annotations
@@ -53,11 +58,14 @@ class PostOutput:
         avatar_values: ``(name, value)`` pairs from the profile; empty without a profile and for
             landmarks (senders then use the 52 ARKit names).
         voiced: False while the silence gate holds the face at rest.
+        replaced: True when the model output or the result was not finite and the last good
+            frame stands in for it.
     """
 
     values: np.ndarray
     avatar_values: AvatarValues
     voiced: bool
+    replaced: bool = False
 
 
 def frame_audio_slice(card: ModelCard) -> slice:
@@ -83,6 +91,7 @@ class PostChain:
     Attributes:
         delay_frames: frames by which the output lags the model output (the smoothing
             look-ahead), part of the mouth-to-avatar delay.
+        replaced_frames: frames whose model output or result was not finite (see module doc).
     """
 
     def __init__(
@@ -99,6 +108,13 @@ class PostChain:
         rest = np.asarray(rest, dtype=np.float32)
         if rest.shape != self.shape:
             raise ValueError(f"rest pose has shape {rest.shape}, model {card.name} {self.shape}")
+        rest = np.nan_to_num(rest, nan=0.0, posinf=0.0, neginf=0.0)
+        # What the face shows at rest, also the stand-in before any finite frame came by.
+        self._rest = np.zeros(self.shape, np.float32) if self.blendshapes else rest
+        self._rest_raw = rest  # the model's own output on silence
+        self._last_raw = rest
+        self._last_out: PostOutput | None = None
+        self.replaced_frames = 0
         rate = card.sample_rate / card.hop_samples
         self._smooth = (
             SavitzkyGolay(config.savgol_window, config.savgol_order, config.savgol_lookahead)
@@ -114,7 +130,7 @@ class PostChain:
             SilenceGate(
                 config.gate_open_db,
                 config.gate_close_db,
-                rest=np.zeros(self.shape, np.float32) if self.blendshapes else rest,
+                rest=self._rest,
                 relative_db=config.gate_relative_db,
                 peak_decay_db=PEAK_DECAY_DB_PER_S / rate,
             )
@@ -157,6 +173,24 @@ class PostChain:
         values = np.array(raw, dtype=np.float32)  # a copy: the frame must own its values
         if values.shape != self.shape:
             raise ValueError(f"model output has shape {values.shape}, expected {self.shape}")
+        replaced = not np.isfinite(values).all()
+        if replaced:
+            values = self._last_raw.copy()
+        else:
+            self._last_raw = values.copy()
+        out = self._steps(values, frame_audio)
+        if not np.isfinite(out.values).all():  # e.g. a finite value past float32's range
+            replaced = True
+            out = self._last_out or PostOutput(self._rest.copy(), (), out.voiced)
+        else:
+            self._last_out = out
+        if replaced:
+            self.replaced_frames += 1
+            return PostOutput(out.values.copy(), out.avatar_values, out.voiced, replaced=True)
+        return out
+
+    def _steps(self, values: np.ndarray, frame_audio: np.ndarray) -> PostOutput:
+        """smooth → One-Euro → gate → blink → profile on finite ``values`` (engine thread)."""
         if self._smooth is not None:
             values = self._smooth(values)
         if self._one_euro is not None:
@@ -183,3 +217,5 @@ class PostChain:
             if step is not None:
                 step.reset()
         self._levels.clear()
+        self._last_raw = self._rest_raw
+        self._last_out = None

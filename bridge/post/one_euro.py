@@ -49,9 +49,15 @@ class OneEuro:
     def __call__(self, values: np.ndarray) -> np.ndarray:
         """Filter one frame; returns a new float32 array of the same shape.
 
-        The first frame (and a frame of a new shape) passes unchanged and starts the state.
+        The first frame (and a frame of a new shape) passes unchanged and starts the state. A
+        non-finite element (NaN, ±inf) is ignored: that element holds its last output (0 at the
+        very start), so one NaN cannot enter the state and poison every later frame.
         """
         x = np.asarray(values, dtype=np.float64)
+        finite = np.isfinite(x)
+        if not finite.all():
+            last = self._x if self._x is not None and self._x.shape == x.shape else 0.0
+            x = np.where(finite, x, last)
         if self._x is None or self._dx is None or self._x.shape != x.shape:
             self._x = x.copy()
             self._dx = np.zeros_like(x)

@@ -205,9 +205,13 @@ class AvatarProfile:
 
         Per shape: ``clip(clip(value × gain + offset, lo, hi), 0, 1)``; in mouth-only mode the
         other shapes are 0. ``avatar_values`` holds the sent shapes under the avatar's names, or
-        in vowel mode only the vowel and blink presets.
+        in vowel mode only the vowel and blink presets. A non-finite value counts as 0 (rest), so
+        every value out is finite.
         """
-        v = np.asarray(blendshapes, dtype=np.float32) * self._gain + self._offset
+        v = np.asarray(blendshapes, dtype=np.float32)
+        if not np.isfinite(v).all():
+            v = np.where(np.isfinite(v), v, np.float32(0.0))
+        v = v * self._gain + self._offset
         v = np.clip(np.clip(v, self._lo, self._hi), 0.0, 1.0)
         if self.mouth_only:
             v[list(_NOT_MOUTH)] = 0.0

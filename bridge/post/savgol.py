@@ -49,9 +49,19 @@ class SavitzkyGolay:
         """Push one frame; return the smoothed frame ``delay_frames`` ago (same shape, float32).
 
         The first frame (and a frame of a new shape) fills the whole window, so the stream starts
-        from a steady state instead of ramping up from zeros.
+        from a steady state instead of ramping up from zeros. A non-finite element (NaN, ±inf)
+        is taken as "no news": the element keeps its previous value (0 at the very start), so
+        one bad frame cannot stay in the window and poison the next ``window`` outputs.
         """
         frame = np.asarray(values, dtype=np.float64)
+        finite = np.isfinite(frame)
+        if not finite.all():
+            held = (
+                self._buf[-1]
+                if self._buf is not None and self._buf.shape[1:] == frame.shape
+                else 0.0
+            )
+            frame = np.where(finite, frame, held)
         if self._buf is None or self._buf.shape[1:] != frame.shape:
             self._buf = np.repeat(frame[None], self.window, axis=0)
         else:

@@ -28,13 +28,18 @@ def level_dbfs(audio: np.ndarray) -> float:
     """RMS level of ``audio`` (float samples in [-1, 1], any shape) in dB re full scale 1.0.
 
     A full-scale square wave is 0 dBFS, a full-scale sine -3 dBFS; empty or silent audio gives
-    :data:`SILENCE_DB`.
+    :data:`SILENCE_DB`. Non-finite samples are left out and the level is capped at 0 dBFS, so
+    it is always finite: a burst of +inf once made the gate's speech peak infinite and the mouth
+    stayed shut for the rest of the stream (a huge finite burst would shut it for minutes).
     """
     samples = np.asarray(audio, dtype=np.float64)
+    finite = np.isfinite(samples)
+    if not finite.all():
+        samples = samples[finite]
     if samples.size == 0:
         return SILENCE_DB
     rms = math.sqrt(float(np.mean(samples * samples)))
-    return max(20.0 * math.log10(rms), SILENCE_DB) if rms > 0 else SILENCE_DB
+    return min(max(20.0 * math.log10(rms), SILENCE_DB), 0.0) if rms > 0 else SILENCE_DB
 
 
 class SilenceGate:
@@ -117,7 +122,13 @@ class SilenceGate:
         return self.step(values, level_dbfs(frame_audio))
 
     def step(self, values: np.ndarray, level_db: float) -> tuple[np.ndarray, bool]:
-        """:meth:`__call__` with the level already measured (the chain delays levels, not audio)."""
+        """:meth:`__call__` with the level already measured (the chain delays levels, not audio).
+
+        A non-finite ``level_db`` carries no information: it is taken as silence, so it can
+        neither raise the remembered peak nor open the gate.
+        """
+        if not math.isfinite(level_db):
+            level_db = SILENCE_DB
         self._recent.append(level_db)
         lasting = sorted(self._recent)[-2] if len(self._recent) > 1 else SILENCE_DB
         self._peak = max(lasting, self._peak - self.peak_decay_db)
