@@ -8,9 +8,12 @@ namespace TalkRig.Receiver
     /// <summary>
     /// A UDP socket and its receive thread: datagram → <see cref="TalkRigDecoder"/> →
     /// <see cref="SequenceGate"/> → <c>onFrame</c>. The callbacks run on the receive thread;
-    /// in Unity they post into a <see cref="FrameInbox"/> that <c>Update</c> drains. A malformed
-    /// datagram is counted (<see cref="ErrorCount"/>, <see cref="LastError"/>) and skipped.
-    /// Construct and <see cref="Dispose"/> on any one thread; Dispose joins the receive thread.
+    /// in Unity they post into a <see cref="FrameInbox"/> that <c>Update</c> drains. No datagram
+    /// stops the thread: a malformed one is counted (<see cref="ErrorCount"/>), any other
+    /// exception (from <c>onFrame</c>, or a decoder bug) too (<see cref="FaultCount"/>), a frame
+    /// with NaN or ±∞ is dropped (<see cref="NonFiniteCount"/>); <see cref="LastError"/> says
+    /// what happened last. Construct and <see cref="Dispose"/> on any one thread; Dispose joins
+    /// the receive thread.
     /// </summary>
     public sealed class FrameReceiver : IDisposable
     {
@@ -25,7 +28,7 @@ namespace TalkRig.Receiver
         readonly Action<FaceFrame> _onFrame;
         readonly object _statsLock = new object();
         volatile bool _running = true;
-        long _datagrams, _frames, _stale, _errors;
+        long _datagrams, _frames, _stale, _errors, _faults, _nonFinite;
         string _lastError;
 
         /// <param name="port">UDP port to listen on (39541 by default in TalkRig; 0 = any free port).</param>
@@ -66,7 +69,13 @@ namespace TalkRig.Receiver
         public long FrameCount { get { lock (_statsLock) return _frames; } }
         /// <summary>Frames dropped because a newer one of the same avatar had arrived.</summary>
         public long StaleCount { get { lock (_statsLock) return _stale; } }
+        /// <summary>Malformed datagrams (each raised a <see cref="TalkRigFormatException"/>).</summary>
         public long ErrorCount { get { lock (_statsLock) return _errors; } }
+        /// <summary>Other exceptions caught on the receive thread: thrown by <c>onFrame</c> or
+        /// <c>onHello</c>, a failed receive, or a bug in the decoder. Each cost at most one datagram.</summary>
+        public long FaultCount { get { lock (_statsLock) return _faults; } }
+        /// <summary>Frames, landmark chunks and VMC values dropped because a float was NaN or infinite.</summary>
+        public long NonFiniteCount { get { lock (_statsLock) return _nonFinite; } }
         public string LastError { get { lock (_statsLock) return _lastError; } }
 
         void Run()
@@ -93,15 +102,35 @@ namespace TalkRig.Receiver
                 {
                     return;  // Dispose closed the socket under a blocking receive
                 }
+                catch (Exception e)
+                {
+                    RecordFault($"receive: {e.GetType().Name}: {e.Message}");
+                    Thread.Sleep(ReceiveTimeoutMs);  // a socket that keeps failing must not spin a core
+                    continue;
+                }
                 lock (_statsLock) _datagrams++;
-                try
-                {
-                    _decoder.Decode(buffer, 0, length);
-                }
-                catch (TalkRigFormatException e)
-                {
-                    RecordError($"datagram from {from}: {e.Message}");
-                }
+                Decode(buffer, length, from);
+            }
+        }
+
+        // One datagram; whatever it throws ends here, so the next datagram is read.
+        void Decode(byte[] buffer, int length, EndPoint from)
+        {
+            try
+            {
+                _decoder.Decode(buffer, 0, length);
+            }
+            catch (TalkRigFormatException e)
+            {
+                RecordError($"datagram from {from}: {e.Message}");
+            }
+            catch (Exception e)
+            {
+                RecordFault($"datagram from {from}: {e.GetType().Name}: {e.Message}");
+            }
+            finally
+            {
+                lock (_statsLock) _nonFinite = _decoder.NonFiniteCount;
             }
         }
 
@@ -113,7 +142,15 @@ namespace TalkRig.Receiver
                 return;
             }
             lock (_statsLock) _frames++;
-            _onFrame(frame);
+            // Caught here rather than by Decode, so the other messages of a bundle still count.
+            try
+            {
+                _onFrame(frame);
+            }
+            catch (Exception e)
+            {
+                RecordFault($"onFrame threw {e.GetType().Name}: {e.Message}");
+            }
         }
 
         void RecordError(string message)
@@ -121,6 +158,15 @@ namespace TalkRig.Receiver
             lock (_statsLock)
             {
                 _errors++;
+                _lastError = message;
+            }
+        }
+
+        void RecordFault(string message)
+        {
+            lock (_statsLock)
+            {
+                _faults++;
                 _lastError = message;
             }
         }

@@ -107,8 +107,9 @@ namespace TalkRig.Receiver
             else if (c.ChunkCount <= 0 || c.ChunkCount > c.Points || c.ChunkIndex < 0 || c.ChunkIndex >= c.ChunkCount)
                 problem = $"chunk index {c.ChunkIndex} is outside 0..count-1 (count {c.ChunkCount})";
             else if (n <= 0 || n % c.Dims != 0) problem = $"{n} coordinates is not a positive multiple of dims {c.Dims}";
-            else if (c.FirstPoint < 0 || c.FirstPoint + n / c.Dims > c.Points)
-                problem = $"points {c.FirstPoint}..{c.FirstPoint + n / c.Dims - 1} fall outside the frame's {c.Points} points";
+            // Points - count, not FirstPoint + count: a FirstPoint near int.MaxValue would wrap the sum.
+            else if (c.FirstPoint < 0 || c.FirstPoint > c.Points - n / c.Dims)
+                problem = $"points {c.FirstPoint}..{(long)c.FirstPoint + n / c.Dims - 1} fall outside the frame's {c.Points} points";
             if (problem != null)
                 throw new TalkRigFormatException(
                     $"/talkrig/landmarks avatar {c.Avatar} sequence {c.Sequence}: {problem}");

@@ -9,7 +9,9 @@ namespace TalkRig.Receiver
     /// blendshapes (/VMC/Ext/Blend/Val, /VMC/Ext/Blend/Apply, in bundles or not). Other
     /// addresses are ignored, so the port can be shared. Receive thread only: the events fire
     /// on the thread that calls <see cref="Decode"/>. Frames are not ordered here (see
-    /// <see cref="SequenceGate"/>); landmark frames are emitted only when complete.
+    /// <see cref="SequenceGate"/>); landmark frames are emitted only when complete. A frame,
+    /// landmark chunk or VMC value holding NaN or ±∞ is dropped and counted
+    /// (<see cref="NonFiniteCount"/>), so every frame emitted is finite.
     /// </summary>
     public sealed class TalkRigDecoder
     {
@@ -26,6 +28,7 @@ namespace TalkRig.Receiver
         readonly LandmarkAssembler _landmarks = new LandmarkAssembler();
         readonly VmcAccumulator _vmc;
         readonly Action<OscMessage> _onMessage;
+        long _nonFinite;
 
         /// <param name="vmcAvatar">avatar id for frames built from VMC messages.</param>
         public TalkRigDecoder(string vmcAvatar = "default")
@@ -41,6 +44,9 @@ namespace TalkRig.Receiver
         public event Action<TalkRigHello> HelloReceived;
 
         public LandmarkAssembler Assembler => _landmarks;
+
+        /// <summary>Messages dropped because a float in them was NaN or infinite (receive thread).</summary>
+        public long NonFiniteCount => _nonFinite;
 
         /// <summary>
         /// Decode one UDP payload. Throws <see cref="TalkRigFormatException"/> for a malformed
@@ -58,9 +64,11 @@ namespace TalkRig.Receiver
             {
                 case BlendshapesAddress:
                     frame = ReadBlendshapes(m);
+                    if (!Finite.All(frame.Blendshapes)) frame = DropNonFinite();
                     break;
                 case LandmarksAddress:
-                    frame = _landmarks.Add(ReadChunk(m));
+                    var chunk = ReadChunk(m);
+                    frame = Finite.All(chunk.Coordinates) ? _landmarks.Add(chunk) : DropNonFinite();
                     break;
                 case HelloAddress:
                     var hello = ReadHello(m);
@@ -68,13 +76,22 @@ namespace TalkRig.Receiver
                     break;
                 case VmcVal:
                     Require(m, m.Tags == "sf", "sf");
-                    _vmc.Value(m.GetString(0), m.GetFloat(1));
+                    var value = m.GetFloat(1);
+                    // Dropped, not zeroed: the avatar keeps the last good value, as for a lost message.
+                    if (Finite.Is(value)) _vmc.Value(m.GetString(0), value);
+                    else DropNonFinite();
                     break;
                 case VmcApply:
                     frame = _vmc.Apply();
                     break;
             }
             if (frame != null) FrameDecoded?.Invoke(frame);
+        }
+
+        FaceFrame DropNonFinite()
+        {
+            _nonFinite++;
+            return null;
         }
 
         static FaceFrame ReadBlendshapes(OscMessage m)

@@ -47,6 +47,87 @@ namespace TalkRig.Receiver.Tests
             }
         }
 
+        static byte[] GoldenFrame(int sequence) =>
+            HostileInputTests.WithWord(GoldenVectors.Named("unity-blendshapes").Datagrams[0], 1, sequence);
+
+        [Test]
+        public void HostileDatagramsAreCountedAndTheGoodFramesAfterThemArrive()
+        {
+            var frames = new List<int>();
+            var arrived = new SemaphoreSlim(0);
+            var hostile = new[]
+            {
+                HostileInputTests.HugeBlob(), HostileInputTests.HugeBundleElement(), HostileInputTests.HugeFirstPoint(),
+                GoldenFrame(1).Take(100).ToArray(),
+            };
+            using (var receiver = new FrameReceiver(0, f => { lock (frames) frames.Add(f.Sequence); arrived.Release(); },
+                       address: IPAddress.Loopback))
+            using (var client = new UdpClient())
+            {
+                client.Connect(IPAddress.Loopback, receiver.Port);
+                for (var round = 1; round <= 5; round++)
+                {
+                    foreach (var d in hostile) client.Send(d, d.Length);
+                    var good = GoldenFrame(round);
+                    client.Send(good, good.Length);
+                    Assert.IsTrue(arrived.Wait(WaitMs), $"no frame {round} within 3 s: the receive thread died");
+                }
+                lock (frames) CollectionAssert.AreEqual(new[] { 1, 2, 3, 4, 5 }, frames);
+                Assert.AreEqual(5 * hostile.Length, receiver.ErrorCount);
+                Assert.AreEqual(0, receiver.FaultCount, receiver.LastError);
+                Assert.AreEqual(5 * (hostile.Length + 1), receiver.DatagramCount);
+            }
+        }
+
+        [Test]
+        public void NonFiniteFramesAreCountedAndNotDelivered()
+        {
+            var frames = new List<int>();
+            var arrived = new SemaphoreSlim(0);
+            using (var receiver = new FrameReceiver(0, f => { lock (frames) frames.Add(f.Sequence); arrived.Release(); },
+                       address: IPAddress.Loopback))
+            using (var client = new UdpClient())
+            {
+                client.Connect(IPAddress.Loopback, receiver.Port);
+                var nan = HostileInputTests.WithWord(GoldenFrame(1), 20, 0x7FC00000);
+                client.Send(nan, nan.Length);
+                var good = GoldenFrame(2);
+                client.Send(good, good.Length);
+                Assert.IsTrue(arrived.Wait(WaitMs), "no frame within 3 s");
+                lock (frames) CollectionAssert.AreEqual(new[] { 2 }, frames);
+                Assert.AreEqual(1, receiver.NonFiniteCount);
+                Assert.AreEqual(0, receiver.ErrorCount + receiver.FaultCount);
+            }
+        }
+
+        [Test]
+        public void AnExceptionFromTheFrameCallbackIsCountedAndTheThreadGoesOn()
+        {
+            var frames = new List<int>();
+            var arrived = new SemaphoreSlim(0);
+            Action<FaceFrame> onFrame = f =>
+            {
+                lock (frames) frames.Add(f.Sequence);
+                arrived.Release();
+                if (f.Sequence == 1) throw new InvalidOperationException("the scene is gone");
+            };
+            using (var receiver = new FrameReceiver(0, onFrame, address: IPAddress.Loopback))
+            using (var client = new UdpClient())
+            {
+                client.Connect(IPAddress.Loopback, receiver.Port);
+                for (var sequence = 1; sequence <= 2; sequence++)
+                {
+                    var d = GoldenFrame(sequence);
+                    client.Send(d, d.Length);
+                    Assert.IsTrue(arrived.Wait(WaitMs), $"no frame {sequence} within 3 s");
+                }
+                lock (frames) CollectionAssert.AreEqual(new[] { 1, 2 }, frames);
+                Assert.AreEqual(1, receiver.FaultCount);
+                Assert.AreEqual(0, receiver.ErrorCount);
+                StringAssert.Contains("InvalidOperationException: the scene is gone", receiver.LastError);
+            }
+        }
+
         [Test]
         public void DisposeStopsTheThreadAndFreesThePort()
         {

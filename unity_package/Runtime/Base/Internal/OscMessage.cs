@@ -52,7 +52,7 @@ namespace TalkRig.Receiver.Internal
 
         void Expect(int index, char tag)
         {
-            if (index >= Tags.Length || Tags[index] != tag)
+            if (index < 0 || index >= Tags.Length || Tags[index] != tag)
                 throw new TalkRigFormatException(
                     $"OSC message {Address} ,{Tags}: argument {index} is not of type '{tag}'");
         }
