@@ -49,6 +49,14 @@ class Model:
         self._outputs = [card.representation.output_name]
         # Running it once here also proves that the graph really produces the card's shape.
         self._rest = self(np.zeros((1, card.window_samples), np.float32))[0]
+        if not np.isfinite(self._rest).all():
+            # A model that answers silence with NaN or ±inf would stream garbage to every
+            # target (the post chain would hold the rest pose for ever): refuse it here.
+            bad = int(np.size(self._rest) - np.count_nonzero(np.isfinite(self._rest)))
+            raise ModelError(
+                f"{path}: output on silence is not finite ({bad} of {np.size(self._rest)} "
+                "values are NaN or infinite): the model is broken"
+            )
 
     def __call__(self, windows: np.ndarray) -> np.ndarray:
         """``(B, window_samples)`` float32 audio → ``(B, *card.output_shape)`` float32 (engine
