@@ -5,7 +5,9 @@ namespace TalkRig.Receiver
     /// <summary>
     /// Turns 25 Hz frames into smooth values at the render rate: each new frame starts a ramp
     /// from what is on screen now to the new values, reaching them one frame interval later.
-    /// This adds at most one interval (40 ms) of delay and never jumps. Main thread only.
+    /// This adds at most one interval (40 ms) of delay and never jumps. Output is finite whatever
+    /// comes in: a NaN or ±∞ value keeps the last good one, a NaN time shows the target. Main
+    /// thread only.
     /// </summary>
     public sealed class BlendshapeInterpolator
     {
@@ -33,8 +35,12 @@ namespace TalkRig.Receiver
             if (values.Length != _to.Length)
                 throw new ArgumentException($"expected {_to.Length} values, got {values.Length}", nameof(values));
             if (HasData) Sample(time, _from);
-            else Array.Copy(values, _from, values.Length);
-            Array.Copy(values, _to, values.Length);
+            for (var i = 0; i < values.Length; i++)
+            {
+                // _to still holds the last good value (0 before the first frame).
+                if (Finite.Is(values[i])) _to[i] = values[i];
+                if (!HasData) _from[i] = _to[i];
+            }
             _start = time;
             HasData = true;
         }
@@ -42,7 +48,9 @@ namespace TalkRig.Receiver
         /// <summary>Write the values at <paramref name="time"/> into <paramref name="output"/> (length = count).</summary>
         public void Sample(double time, float[] output)
         {
-            var t = Interval <= 0 ? 1f : (float)Math.Max(0, Math.Min(1, (time - _start) / Interval));
+            var ramp = Interval <= 0 ? 1.0 : (time - _start) / Interval;
+            // Math.Min/Max pass NaN through; written so that NaN (a NaN time or interval) gives 1.
+            var t = ramp >= 1 || double.IsNaN(ramp) ? 1f : ramp <= 0 ? 0f : (float)ramp;
             for (var i = 0; i < _to.Length; i++) output[i] = _from[i] + (_to[i] - _from[i]) * t;
         }
     }

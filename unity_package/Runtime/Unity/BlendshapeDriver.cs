@@ -137,7 +137,10 @@ namespace TalkRig.Receiver
             Apply(_values);
         }
 
-        /// <summary>Write 52 ARKit values ([0, 1], canonical order) to the meshes now, without interpolation.</summary>
+        /// <summary>
+        /// Write 52 ARKit values ([0, 1], canonical order) to the meshes now, without interpolation.
+        /// Weights are clamped to 0–100 and never NaN: a NaN value (or gain) writes 0.
+        /// </summary>
         public void Apply(float[] arkitValues)
         {
             for (var r = 0; r < _mappings.Length && r < _renderers.Length; r++)
@@ -146,8 +149,9 @@ namespace TalkRig.Receiver
                 if (renderer == null) continue;
                 foreach (var binding in _mappings[r].Bindings)
                 {
-                    var weight = Mathf.Clamp01(arkitValues[binding.ArkitIndex] * _shapeGains[binding.ArkitIndex]);
-                    renderer.SetBlendShapeWeight(binding.MeshIndex, 100f * weight);
+                    // Not Mathf.Clamp01: it lets NaN through to the mesh.
+                    var weight = Finite.MeshWeight(arkitValues[binding.ArkitIndex], _shapeGains[binding.ArkitIndex]);
+                    renderer.SetBlendShapeWeight(binding.MeshIndex, weight);
                 }
             }
         }

@@ -40,7 +40,7 @@ namespace TalkRig.Receiver
             Apply(frame);
         }
 
-        /// <summary>Take one landmark frame now.</summary>
+        /// <summary>Take one landmark frame now; a point with a NaN or infinite coordinate stays where it was.</summary>
         public void Apply(FaceFrame frame)
         {
             if (_points.Length != frame.Points) _points = new Vector3[frame.Points];
@@ -49,7 +49,8 @@ namespace TalkRig.Receiver
             {
                 var k = i * frame.Dims;
                 var z = frame.Dims == 3 ? frame.Landmarks[k + 2] * _scale : 0f;
-                _points[i] = new Vector3(frame.Landmarks[k] * _scale, frame.Landmarks[k + 1] * y, z);
+                var p = new Vector3(frame.Landmarks[k] * _scale, frame.Landmarks[k + 1] * y, z);
+                if (Finite.Is(p.x) && Finite.Is(p.y) && Finite.Is(p.z)) _points[i] = p;
             }
             for (var i = 0; i < _targets.Length && i < _points.Length; i++)
                 if (_targets[i] != null) _targets[i].localPosition = _points[i];

@@ -66,6 +66,20 @@ namespace TalkRig.Receiver.Tests
         }
 
         [Test]
+        public void ApplyNeverWritesNaN()
+        {
+            var renderer = Face("JawOpen", "browInnerUp");
+            var driver = _root.AddComponent<BlendshapeDriver>();
+            driver.AutoMap();
+            var values = new float[ArkitNames.Count];
+            values[ArkitNames.IndexOf("jawOpen")] = float.NaN;
+            values[ArkitNames.IndexOf("browInnerUp")] = float.PositiveInfinity;
+            driver.Apply(values);
+            Assert.AreEqual(0f, renderer.GetBlendShapeWeight(0), "NaN → rest");
+            Assert.AreEqual(100f, renderer.GetBlendShapeWeight(1));
+        }
+
+        [Test]
         public void ReceiverHandsOverAFrameFromLoopback()
         {
             var receiver = _root.AddComponent<TalkRigReceiver>();
