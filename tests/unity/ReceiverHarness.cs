@@ -27,6 +27,7 @@ static class ReceiverHarness
             stdinClosed.Join(TimeSpan.FromSeconds(seconds));
             Print($"{{\"stats\": {{\"datagrams\": {receiver.DatagramCount}, \"frames\": {receiver.FrameCount}, " +
                   $"\"stale\": {receiver.StaleCount}, \"errors\": {receiver.ErrorCount}, " +
+                  $"\"faults\": {receiver.FaultCount}, \"non_finite\": {receiver.NonFiniteCount}, " +
                   $"\"last_error\": {Quote(receiver.LastError ?? "")}}}}}");
         }
         return 0;

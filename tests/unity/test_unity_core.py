@@ -8,6 +8,7 @@ import os
 import queue
 import shutil
 import socket
+import struct
 import subprocess
 import threading
 import time
@@ -51,6 +52,9 @@ def test_nunit_core_tests_pass(mono_build: Build) -> None:
     assert len(cases) >= 40 and int(root.get("total", "0")) == len(cases)
     assert all(c.get("executed") == "True" for c in cases), "a test was ignored (golden fixture?)"
     assert run.returncode == 0
+    names = {c.get("name", "").rsplit(".", 1)[-1] for c in cases}
+    fuzz = "FuzzedDatagramsRaiseOnlyTheFormatExceptionAndNeverHang"
+    assert fuzz in names, "the C# fuzz run is gone"
 
 
 class Harness:
@@ -193,3 +197,54 @@ def test_garbage_is_counted_not_fatal(harness: Harness) -> None:
     stats = harness.lines_until("stats")[-1]["stats"]
     assert stats["errors"] == 2 and stats["frames"] == 1
     assert "/talkrig/blendshapes ,siiii, argument 0" in stats["last_error"]
+
+
+def _golden(name: str) -> list[bytes]:
+    data = json.loads((FIXTURES / "golden_datagrams.json").read_text(encoding="utf-8"))
+    vector = next(v for v in data["vectors"] if v["name"] == name)
+    return [bytes.fromhex(h) for h in vector["datagrams"]]
+
+
+def _pad(size: int) -> int:
+    return (size + 3) & ~3
+
+
+def _with_word(message: bytes, index: int, word: int) -> bytes:
+    """``message`` (s, i and f arguments only) with 32-bit argument ``index`` set to ``word``."""
+    pos = _pad(message.index(b"\0") + 1)
+    tags_end = message.index(b"\0", pos)
+    tags = message[pos + 1 : tags_end].decode("ascii")
+    pos = _pad(tags_end + 1)
+    for tag in tags[:index]:
+        pos = _pad(message.index(b"\0", pos) + 1) if tag == "s" else pos + 4
+    return message[:pos] + struct.pack(">I", word) + message[pos + 4 :]
+
+
+# Issue 13's datagrams that each killed the receive thread (a size wrapping signed 32 bits),
+# built here independently of the C# tests.
+HUGE_BLOB = b"/b\0\0,bs\0" + struct.pack(">I", 0x7FFFFFFC) + b"\0" * 4
+HUGE_BUNDLE_ELEMENT = b"#bundle\0" + struct.pack(">QI", 1, 0x7FFFFFFC) + b"/a\0\0,\0\0\0"
+
+
+def test_hostile_datagrams_do_not_stop_the_receiver(harness: Harness) -> None:
+    # Landmark arguments: avatar, sequence, time hi, time lo, flags, points, dims, index, count,
+    # first point.
+    huge_first_point = _with_word(_golden("unity-landmarks2d")[0], 9, 0x7FFFFFFF)
+    nan_frame = _with_word(_golden("unity-blendshapes")[0], 5, 0x7FC00000)  # eyeBlinkLeft = NaN
+    hostile = [HUGE_BLOB, HUGE_BUNDLE_ELEMENT, huge_first_point, nan_frame]
+    rounds = 3
+    target = make_target(f"unity://127.0.0.1:{harness.port}")
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock, target:
+        for seq in range(rounds):
+            for datagram in hostile:
+                sock.sendto(datagram, ("127.0.0.1", harness.port))
+                time.sleep(PACE_S)
+            target.send(_frame(seq, blend=np.full(52, 0.25, np.float32)))
+            lines = harness.lines_until("frame")
+            assert lines[-1]["frame"]["sequence"] == seq, "a good frame after hostile ones was lost"
+    harness.close()
+    stats = harness.lines_until("stats")[-1]["stats"]
+    assert stats["frames"] == rounds
+    assert stats["errors"] == 3 * rounds, stats["last_error"]
+    assert stats["non_finite"] == rounds
+    assert stats["faults"] == 0, stats["last_error"]
