@@ -13,12 +13,15 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import cast
 
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
+from talkrig.app.instance_lock import InstanceBusy, InstanceLock
 from talkrig.app.main_window import MainWindow
-from talkrig.app.settings import SettingsStore
+from talkrig.app.quit_signals import QuitOnSignals
+from talkrig.app.settings import SettingsStore, default_config_dir
 from talkrig.bridge.announce import AnnounceError, AnnounceListener
 from talkrig.bridge.audio.devices import list_devices
 from talkrig.models.registry import Registry
@@ -29,6 +32,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--config-dir", type=Path,
         help="folder for settings.json and profiles/ (default: the platform config folder)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--second-instance", action="store_true",
+        help="run even though another TalkRig uses the same --config-dir (both drive the face)",
     )  # fmt: skip
     parser.add_argument(
         "--start", action="store_true",
@@ -68,8 +75,26 @@ def no_display_reason(env: dict[str, str], platform: str = sys.platform) -> str 
     )
 
 
+def take_lock(config_dir: Path, second_instance: bool) -> tuple[InstanceLock | None, str | None]:
+    """The instance lock on ``config_dir`` and a notice for the log; InstanceBusy when another
+    TalkRig holds it and ``second_instance`` is not set. A folder that cannot hold the lock
+    does not stop the app (saving settings there reports its own problem)."""
+    if second_instance:
+        return None, f"running beside another TalkRig on the settings in {config_dir}"
+    lock = InstanceLock(config_dir)
+    try:
+        lock.acquire()
+    except OSError as exc:
+        return (
+            None,
+            f"cannot lock {lock.path} ({exc.strerror or exc}): "
+            "a second TalkRig on these settings would not be noticed",
+        )
+    return lock, None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Open the window and run until it is closed; returns the exit status."""
+    """Open the window and run until it is closed (or SIGTERM/SIGINT); the exit status."""
     args, qt_args = build_parser().parse_known_args(argv)
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.WARNING,
@@ -79,20 +104,42 @@ def main(argv: Sequence[str] | None = None) -> int:
     if reason is not None:
         print(f"talkrig: error: {reason}", file=sys.stderr)
         return 2
-    app = QApplication.instance() or QApplication([sys.argv[0], *qt_args])
+    config_dir = args.config_dir or default_config_dir()
+    try:
+        lock, lock_notice = take_lock(config_dir, args.second_instance)
+    except InstanceBusy as exc:
+        print(f"talkrig: error: {exc}", file=sys.stderr)
+        return 1
+    app = cast(QApplication, QApplication.instance() or QApplication([sys.argv[0], *qt_args]))
     app.setApplicationName("TalkRig")
     announcer, problem = open_announcer()
+    quitter: QuitOnSignals | None = None
     try:
-        window = build_window(args.config_dir, announcer=announcer)
-        if problem:
-            window.log(problem)
+        window = build_window(config_dir, announcer=announcer)
+        for notice in (lock_notice, problem):
+            if notice:
+                window.log(notice)
+        quitter = QuitOnSignals(lambda signum: quit_app(app, window))
+        app.commitDataRequest.connect(lambda _manager: window.autosave.save_now())
         window.show()
         if args.start:
             QTimer.singleShot(0, window.start)
         return int(app.exec())
     finally:
+        if quitter is not None:
+            quitter.close()
         if announcer is not None:
             announcer.close()
+        if lock is not None:
+            lock.release()
+
+
+def quit_app(app: QApplication, window: MainWindow) -> None:
+    """End as closing the window does: settings saved first (the stream's stop may be what a
+    hard shutdown interrupts), then every window closed and the event loop left."""
+    window.autosave.save_now()
+    app.closeAllWindows()
+    app.quit()
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ from PySide6.QtCore import QByteArray, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import QComboBox, QLabel, QMainWindow, QPushButton
 
+from talkrig.app.autosave import Autosave
 from talkrig.app.choices import Choice, DeviceLister, model_choices
 from talkrig.app.render_menu import add_render_action
 from talkrig.app.settings import AppSettings, SettingsStore
@@ -134,6 +135,16 @@ class MainWindow(QMainWindow):
         self.frame_shown.connect(self.face.show_frame)
         self.log_panel.attach(logging.getLogger("talkrig"))
         self.render_action = add_render_action(self)  # File → Render preview video…
+        self.autosave = Autosave(store, self.current_settings, parent=self)
+        self.autosave.mark_saved(self.current_settings())
+        self.autosave.problem.connect(self.log)
+        for signal in (
+            self.device_box.currentIndexChanged, self.model_box.currentIndexChanged,
+            self.profiles.chosen, self.targets.changed, self.gain_box.valueChanged,
+            self.avatar_box.chosen, self.engine_choice.mode_box.currentIndexChanged,
+            self.engine_choice.url_edit.editingFinished,
+        ):  # fmt: skip
+            signal.connect(self.autosave.changed)
 
     # -- dropdowns ------------------------------------------------------------------------------
     def _fill(
@@ -298,6 +309,7 @@ class MainWindow(QMainWindow):
         self.announce_timer.stop()
         self.device_picker.timer.stop()
         self.log_panel.detach()
+        self.autosave.timer.stop()  # this save covers any pending change
         problem = self.store.save(self.current_settings())
         if problem:
             logging.getLogger(__name__).warning(problem)

@@ -391,6 +391,15 @@ def build_parser() -> argparse.ArgumentParser:
         "--start", action="store_true",
         help="desktop app: start streaming as soon as the window opens",
     )  # fmt: skip
+    parser.add_argument(
+        "--config-dir", metavar="DIR",
+        help="desktop app: folder for settings.json and profiles/ (default: the platform's "
+        "config folder); one per TalkRig running at the same time",
+    )  # fmt: skip
+    parser.add_argument(
+        "--second-instance", action="store_true",
+        help="desktop app: run even though another TalkRig uses the same --config-dir",
+    )  # fmt: skip
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     run = sub.add_parser("run", help="stream live: audio source → model → targets")
@@ -483,6 +492,15 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def app_arguments(args: argparse.Namespace) -> list[str]:
+    """The desktop app's own command line, from the top-level options it shares."""
+    out = ["-v"] if args.verbose else []
+    out += ["--start"] if args.start else []
+    out += ["--config-dir", args.config_dir] if args.config_dir else []
+    out += ["--second-instance"] if args.second_instance else []
+    return out
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args, unknown = parser.parse_known_args(argv)
@@ -502,7 +520,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             parser.print_help()
             print(f"\ntalkrig: the desktop app cannot start ({exc})", file=sys.stderr)
             return 0
-        return app_main([*(["-v"] if args.verbose else []), *(["--start"] if args.start else [])])
+        return app_main(app_arguments(args))
     try:
         return int(args.func(args))
     except UsageError as exc:

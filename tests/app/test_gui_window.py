@@ -94,6 +94,7 @@ def test_demo_stream_updates_plots_bars_face_and_a_vmc_receiver(
     make_window: MakeWindow, qtbot: QtBot, udp_receiver: socket.socket, tmp_path: Path
 ) -> None:
     window = make_window()
+    window.targets.set_targets(())  # not the default VMC port, which others may use
     port = udp_receiver.getsockname()[1]
     window.targets.entry.setText(f"vmc://127.0.0.1:{port}")
     qtbot.mouseClick(window.targets.add_button, Qt.MouseButton.LeftButton)
@@ -215,7 +216,7 @@ def test_settings_round_trip_and_fallbacks(
     fourth = make_window(devices=[])
     assert fourth.model_value() == DEFAULT_MODEL
     assert fourth.device_value() == DEMO_DEVICE
-    assert "unreadable settings" in _log(fourth)
+    assert "not valid JSON" in _log(fourth) and f"{SETTINGS_FILE}.bad-" in _log(fourth)
 
 
 def test_shortcut_starts_and_closing_stops_the_engine(
