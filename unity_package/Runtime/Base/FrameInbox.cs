@@ -6,10 +6,15 @@ namespace TalkRig.Receiver
     /// The hand-over between the receive thread and Unity's main thread: the receive thread
     /// <see cref="Post"/>s every fresh frame, the main thread takes the latest one per avatar in
     /// <c>Update</c>. Only the newest frame is kept: a late main thread skips frames instead of
-    /// building latency. All members lock; any thread.
+    /// building latency. Frames of at most <see cref="MaxAvatars"/> avatars wait: a flood of
+    /// made-up ids clears the untaken ones instead of growing without bound. All members lock;
+    /// any thread.
     /// </summary>
     public sealed class FrameInbox
     {
+        /// <summary>Avatars whose untaken frame is kept at most.</summary>
+        public const int MaxAvatars = 256;
+
         readonly object _lock = new object();
         readonly Dictionary<string, FaceFrame> _latest = new Dictionary<string, FaceFrame>();
         FaceFrame _newest;
@@ -20,6 +25,7 @@ namespace TalkRig.Receiver
         {
             lock (_lock)
             {
+                if (_latest.Count >= MaxAvatars && !_latest.ContainsKey(frame.Avatar)) _latest.Clear();
                 _latest[frame.Avatar] = frame;
                 _newest = frame;
             }
@@ -51,6 +57,12 @@ namespace TalkRig.Receiver
                 if (ReferenceEquals(_newest, frame)) _newest = null;
                 return true;
             }
+        }
+
+        /// <summary>Avatars with an untaken frame (at most <see cref="MaxAvatars"/>).</summary>
+        public int AvatarCount
+        {
+            get { lock (_lock) return _latest.Count; }
         }
 
         /// <summary>The last /talkrig/hello, or null.</summary>

@@ -23,7 +23,9 @@ namespace TalkRig.Receiver
     /// Reassembles landmark chunks into complete frames (docs/osc-address-space.md): a frame is
     /// emitted only when all its chunk indices arrived; older partial frames of that avatar are
     /// then dropped, and chunks of a frame older than the last completed one are ignored, so a
-    /// frame is never made of two sequences. Receive thread only (not thread-safe).
+    /// frame is never made of two sequences. At most <see cref="MaxPendingFrames"/> frames wait
+    /// in all (about 2 MB at <see cref="MaxPoints"/>): past that a flood of made-up avatars or
+    /// sequences is given up whole. Receive thread only (not thread-safe).
     /// </summary>
     public sealed class LandmarkAssembler
     {
@@ -33,6 +35,9 @@ namespace TalkRig.Receiver
         /// <summary>Largest frame accepted (models send 68 or 478), so a corrupt header cannot
         /// make the receiver allocate gigabytes.</summary>
         public const int MaxPoints = 10000;
+
+        /// <summary>Frames waiting for chunks, all avatars together, at most.</summary>
+        public const int MaxPendingFrames = 16;
 
         sealed class Pending
         {
@@ -44,9 +49,13 @@ namespace TalkRig.Receiver
 
         readonly Dictionary<string, List<Pending>> _pending = new Dictionary<string, List<Pending>>();
         readonly SequenceGate _completed = new SequenceGate();
+        int _pendingFrames;
 
         /// <summary>Frames given up because a newer one completed first (or too many were open).</summary>
         public int DroppedPartialFrames { get; private set; }
+
+        /// <summary>Frames waiting for chunks now (at most <see cref="MaxPendingFrames"/>).</summary>
+        public int PendingFrameCount => _pendingFrames;
 
         /// <summary>
         /// Add a chunk; returns the complete frame when this chunk finished it, else null.
@@ -57,24 +66,10 @@ namespace TalkRig.Receiver
         {
             Validate(chunk);
             if (!_completed.IsFresh(chunk.Avatar, chunk.Sequence)) return null;
-            if (!_pending.TryGetValue(chunk.Avatar, out var open))
-                _pending[chunk.Avatar] = open = new List<Pending>();
-            var frame = open.Find(p => p.First.Sequence == chunk.Sequence);
+            _pending.TryGetValue(chunk.Avatar, out var open);
+            var frame = open?.Find(p => p.First.Sequence == chunk.Sequence);
             if (frame == null)
-            {
-                frame = new Pending
-                {
-                    First = chunk,
-                    Received = new bool[chunk.ChunkCount],
-                    Coordinates = new float[chunk.Points * chunk.Dims],
-                };
-                if (open.Count == MaxPending)
-                {
-                    open.RemoveAt(0);
-                    DroppedPartialFrames++;
-                }
-                open.Add(frame);
-            }
+                frame = Open(chunk);
             else if (frame.First.Points != chunk.Points || frame.First.Dims != chunk.Dims
                      || frame.First.ChunkCount != chunk.ChunkCount)
             {
@@ -90,12 +85,41 @@ namespace TalkRig.Receiver
             if (frame.ReceivedCount < chunk.ChunkCount) return null;
 
             _completed.Accept(chunk.Avatar, chunk.Sequence);
+            open = _pending[chunk.Avatar];
             DroppedPartialFrames += open.Count - 1;
-            open.Clear();
+            _pendingFrames -= open.Count;
+            _pending.Remove(chunk.Avatar);
             var first = frame.First;
             return new FaceFrame(first.Avatar, first.Sequence, first.CaptureTimeUs, first.Voiced,
                 first.Dims == 2 ? Representation.Landmarks2D : Representation.Landmarks3D,
                 null, frame.Coordinates, first.Points, first.Dims);
+        }
+
+        Pending Open(LandmarkChunk chunk)
+        {
+            if (_pendingFrames >= MaxPendingFrames)
+            {
+                DroppedPartialFrames += _pendingFrames;
+                _pendingFrames = 0;
+                _pending.Clear();
+            }
+            if (!_pending.TryGetValue(chunk.Avatar, out var open))
+                _pending[chunk.Avatar] = open = new List<Pending>();
+            if (open.Count == MaxPending)
+            {
+                open.RemoveAt(0);
+                DroppedPartialFrames++;
+                _pendingFrames--;
+            }
+            var frame = new Pending
+            {
+                First = chunk,
+                Received = new bool[chunk.ChunkCount],
+                Coordinates = new float[chunk.Points * chunk.Dims],
+            };
+            open.Add(frame);
+            _pendingFrames++;
+            return frame;
         }
 
         static void Validate(LandmarkChunk c)

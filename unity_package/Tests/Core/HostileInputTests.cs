@@ -129,6 +129,45 @@ namespace TalkRig.Receiver.Tests
         }
 
         [Test]
+        public void AFloodOfAvatarIdsAndNamesKeepsMemoryBounded()
+        {
+            const int flood = 20000;
+            var gate = new SequenceGate();
+            var inbox = new FrameInbox();
+            var decoder = new TalkRigDecoder();
+            var assembler = decoder.Assembler;
+            var vmc = new VmcAccumulator();
+            for (var i = 0; i < flood; i++)
+            {
+                var avatar = "avatar-" + i;
+                gate.Accept(avatar, 1);
+                inbox.Post(new FaceFrame(avatar, 1, 0, true, Representation.Blendshapes, new float[52], null, 0, 0));
+                assembler.Add(new LandmarkChunk
+                {
+                    Avatar = avatar, Sequence = 1, Points = 100, Dims = 3,
+                    ChunkIndex = 0, ChunkCount = 2, FirstPoint = 0, Coordinates = new float[3],
+                });
+                vmc.Value("shape-" + i, 0.5f);
+            }
+            Assert.LessOrEqual(gate.AvatarCount, SequenceGate.MaxAvatars);
+            Assert.LessOrEqual(inbox.AvatarCount, FrameInbox.MaxAvatars);
+            Assert.LessOrEqual(assembler.PendingFrameCount, LandmarkAssembler.MaxPendingFrames);
+            Assert.LessOrEqual(vmc.Apply().ExtraValues.Count, VmcAccumulator.MaxExtraValues);
+            Assert.AreEqual(flood - assembler.PendingFrameCount, assembler.DroppedPartialFrames);
+
+            // The flood locks no newcomer out.
+            Assert.IsTrue(gate.Accept("late", 1));
+            inbox.Post(new FaceFrame("late", 1, 0, true, Representation.Blendshapes, new float[52], null, 0, 0));
+            Assert.IsTrue(inbox.TryTake("late", out _));
+            vmc.Value("Blink", 0.25f);
+            Assert.AreEqual(0.25f, vmc.Apply().ExtraValues["Blink"]);
+            var frames = new List<FaceFrame>();
+            decoder.FrameDecoded += frames.Add;
+            foreach (var c in GoldenVectors.Named("unity-landmarks3d").Datagrams) decoder.Decode(c, 0, c.Length);
+            Assert.AreEqual(1, frames.Count, "a landmark frame still completes");
+        }
+
+        [Test]
         public void EveryHostileWordInEveryPositionOfEveryGoldenDatagram()
         {
             var escapes = new List<string>();
