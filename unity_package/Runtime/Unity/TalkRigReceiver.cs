@@ -68,6 +68,8 @@ namespace TalkRig.Receiver
             {
                 if (_receiver == null) return "not listening";
                 var text = $"UDP {_receiver.Port}: {_receiver.FrameCount} frames, {_receiver.StaleCount} stale, {_receiver.ErrorCount} bad datagrams";
+                if (_receiver.NonFiniteCount > 0) text += $", {_receiver.NonFiniteCount} dropped for NaN/∞";
+                if (_receiver.FaultCount > 0) text += $", {_receiver.FaultCount} exceptions caught";
                 return _receiver.LastError == null ? text : text + "\nlast error: " + _receiver.LastError;
             }
         }
