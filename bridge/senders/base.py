@@ -20,6 +20,11 @@ class SenderState:
     last_error: str | None
     last_error_time: float | None
     ok: bool
+    fatal: str | None = None  # why the target cannot go on (see Sender.fatal), or None
+
+
+class TargetFailed(Exception):
+    """A target failed for good (:attr:`Sender.fatal`); the message is the one line to show."""
 
 
 class Sender(abc.ABC):
@@ -35,6 +40,7 @@ class Sender(abc.ABC):
         self._last_error: str | None = None
         self._last_error_time: float | None = None
         self._streak = 0  # consecutive successful sends
+        self._fatal: str | None = None
 
     def send(self, frame: FaceFrame) -> None:
         """Deliver one frame; never raises (engine thread)."""
@@ -58,6 +64,23 @@ class Sender(abc.ABC):
             self._last_error_time = time.time()
             self._streak = 0
 
+    @property
+    def fatal(self) -> str | None:
+        """Why this target cannot go on, or ``None`` (any thread).
+
+        Most failures are passing (a receiver not up yet) and are retried with the next frame.
+        A fatal one (a recorder whose disk is full or gone) will not heal by itself, and going on
+        would silently lose the take: the engine ends the run with this one line, e.g.
+        ``cannot write take.csv: No space left on device``.
+        """
+        with self._lock:
+            return self._fatal
+
+    def _set_fatal(self, message: str) -> None:
+        with self._lock:
+            if self._fatal is None:
+                self._fatal = message
+
     def state(self) -> SenderState:
         """Thread-safe snapshot (any thread)."""
         with self._lock:
@@ -70,6 +93,7 @@ class Sender(abc.ABC):
                 # UDP reports a refusal (ICMP) on the send *after* the refused one, so a dead
                 # receiver alternates error / "success": only two good sends in a row mean ok.
                 self._errors == 0 or self._streak >= 2,
+                self._fatal,
             )
 
     def close(self) -> None:  # noqa: B027 - an optional hook: most senders have something to close

@@ -28,6 +28,7 @@ import numpy as np
 
 from talkrig.bridge.frame import FaceFrame
 from talkrig.bridge.senders.base import Sender
+from talkrig.bridge.senders.finite import wire_floats
 from talkrig.bridge.senders.udp import UdpSender
 from talkrig.models import arkit
 
@@ -49,9 +50,10 @@ def frame_format(version: str) -> str:
 def to_percent(blendshapes: np.ndarray) -> list[int]:
     """``(52,)`` floats in [0, 1] → 52 ints in 0..100 (round half to even, like ``round``).
 
-    Out-of-range values clamp and NaN becomes 0: the text format has no way to say "unknown".
+    Out-of-range values clamp and NaN or ±inf become 0: the text format has no way to say
+    "unknown".
     """
-    clean = np.clip(np.nan_to_num(blendshapes, nan=0.0), 0.0, 1.0)
+    clean = np.clip(wire_floats(blendshapes), 0.0, 1.0)
     return np.rint(clean * 100.0).astype(np.int64).tolist()
 
 

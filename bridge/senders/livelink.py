@@ -16,6 +16,7 @@ import uuid
 import numpy as np
 
 from talkrig.bridge.frame import FaceFrame
+from talkrig.bridge.senders.finite import wire_floats
 from talkrig.bridge.senders.udp import UdpSender
 from talkrig.models import arkit
 from talkrig.models.contract import FRAME_RATE
@@ -52,8 +53,9 @@ class LiveLinkEncoder:
         self._values = np.zeros(VALUE_COUNT, dtype=np.float64)
 
     def encode(self, frame_number: int, blendshapes: np.ndarray) -> bytearray:
-        """``blendshapes`` ``(52,)`` canonical order → one packet (a reused buffer)."""
-        self._values[: arkit.COUNT] = blendshapes
+        """``blendshapes`` ``(52,)`` canonical order → one packet (a reused buffer); non-finite
+        values go out as 0."""
+        self._values[: arkit.COUNT] = wire_floats(blendshapes)
         # The frame number is an int32 on the wire; wrap rather than fail after 2^31 frames.
         number = ((frame_number + 2**31) % 2**32) - 2**31
         _TAIL.pack_into(

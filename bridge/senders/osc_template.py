@@ -16,6 +16,8 @@ from pythonosc.osc_bundle import OscBundle
 from pythonosc.osc_message import OscMessage
 from pythonosc.parsing import osc_types
 
+from talkrig.bridge.senders.finite import wire_floats
+
 MAX_DATAGRAM = 1_472  # the largest UDP payload that crosses an MTU 1,500 LAN unfragmented
 _BUNDLE_HEADER = 16  # "#bundle\0" + 8-byte time tag
 _ARG_SIZES = {"i": 4, "f": 4, "d": 8, "h": 8, "t": 8, "r": 4, "m": 4, "c": 4}
@@ -47,8 +49,11 @@ class OscTemplate:
         return len(self._int_offsets)
 
     def set_floats(self, values: np.ndarray) -> None:
-        """Write every ``f`` slot; ``values`` is ``(float_count,)``, any float dtype."""
-        be = np.ascontiguousarray(values, dtype=">f4")
+        """Write every ``f`` slot; ``values`` is ``(float_count,)``, any float dtype.
+
+        Non-finite values are written as 0 (:func:`wire_floats`): no OSC target gets a NaN.
+        """
+        be = np.ascontiguousarray(wire_floats(values), dtype=">f4")
         if be.shape != (self.float_count,):
             raise ValueError(f"template has {self.float_count} float slots, got {be.shape}")
         self._view[self._float_bytes] = be.view(np.uint8)

@@ -1,7 +1,13 @@
 """Recorders: every frame to a CSV or JSON-lines file (``csv:PATH``, ``jsonl:PATH``).
 
-- Every row is flushed to the OS as soon as it is written: a killed process loses at most the
-  row being written (the last line may then be partial).
+- Every row goes to the OS as soon as it is made (an unbuffered file): a killed process loses at
+  most the row being written (the last line may then be partial).
+- A write error (disk full, file system gone) is fatal (:attr:`Sender.fatal`): the file is cut
+  back to its last complete row and closed, and the engine ends the run with one line,
+  ``cannot write PATH: No space left on device``. Going on would only lose the rest of the take.
+- No value is ever written as ``nan`` or ``inf``: non-finite values go out as 0 (what every
+  network target sends, :func:`~talkrig.bridge.senders.finite.wire_floats`), and JSON is
+  written with ``allow_nan=False``, so every line stays valid JSON.
 - A recorder never overwrites or appends: when ``PATH`` exists it writes ``stem-1.ext``
   (``stem-2.ext``, ...) next to it, created exclusively, and ``path`` says which. The folder must
   exist (``FileNotFoundError`` otherwise).
@@ -18,42 +24,45 @@ Values: 6 significant digits in CSV, 6 decimals in JSONL; CSV times in microseco
 
 from __future__ import annotations
 
+import errno
 import json
 import threading
 from pathlib import Path
-from typing import IO, Any
+from typing import Any, BinaryIO
 
 import numpy as np
 
 from talkrig.bridge.frame import FaceFrame
 from talkrig.bridge.senders.base import Sender
+from talkrig.bridge.senders.finite import wire_float, wire_floats
 from talkrig.models import arkit
 
 _DECIMALS = 6
 _MAX_SIBLINGS = 10_000
 
 
-def open_new_file(path: Path) -> tuple[Path, IO[str]]:
-    """Create ``path`` (or the first free ``stem-N.ext`` beside it) exclusively for writing."""
+def open_new_file(path: Path) -> tuple[Path, BinaryIO]:
+    """Create ``path`` (or the first free ``stem-N.ext`` beside it) exclusively for writing,
+    unbuffered: each ``write`` goes straight to the OS."""
     path = path.expanduser()
     if not path.parent.is_dir():
         raise FileNotFoundError(f"folder {path.parent} does not exist")
     for n in range(_MAX_SIBLINGS):
         candidate = path if n == 0 else path.with_name(f"{path.stem}-{n}{path.suffix}")
         try:
-            return candidate, open(candidate, "x", newline="", encoding="utf-8")
+            return candidate, open(candidate, "xb", buffering=0)
         except FileExistsError:
             continue
     raise FileExistsError(f"{path} and {_MAX_SIBLINGS - 1} numbered siblings already exist")
 
 
 def _values(frame: FaceFrame) -> np.ndarray:
-    """The frame's ``(52,)`` blendshapes or ``(points, dims)`` landmarks."""
+    """The frame's ``(52,)`` blendshapes or ``(points, dims)`` landmarks, finite."""
     if frame.blendshapes is not None:
-        return frame.blendshapes
+        return wire_floats(frame.blendshapes)
     if frame.landmarks is None:
         raise ValueError(f"frame {frame.sequence} carries neither blendshapes nor landmarks")
-    return frame.landmarks
+    return wire_floats(frame.landmarks)
 
 
 def _columns(values: np.ndarray) -> tuple[str, ...]:
@@ -71,13 +80,35 @@ class _Recorder(Sender):
         self.path, self._file = open_new_file(Path(path))
         self._file_lock = threading.Lock()
         self._closed = False
+        self._complete = 0  # bytes of complete rows in the file
 
     def _write_line(self, line: str) -> None:
         with self._file_lock:
             if self._closed:
-                raise RuntimeError(f"{self.spec}: recorder is closed")
-            self._file.write(line)
-            self._file.flush()
+                raise RuntimeError(f"{self.spec}: {self.fatal or 'recorder is closed'}")
+            row = line.encode("utf-8")
+            data = memoryview(row)
+            try:
+                while data:  # a raw write may take only part of the row
+                    written = self._file.write(data)
+                    if not written:
+                        raise OSError(errno.EIO, "the file took no bytes")
+                    data = data[written:]
+            except OSError as exc:
+                self._fail(exc)
+                raise
+            self._complete += len(row)
+
+    def _fail(self, exc: OSError) -> None:
+        """Cut the file back to its last complete row, close it, become fatal (lock held)."""
+        self._set_fatal(f"cannot write {self.path}: {exc.strerror or exc}")
+        self._closed = True
+        try:
+            self._file.truncate(self._complete)
+        except OSError:  # the torn row stays; the fatal message already says why
+            pass
+        finally:
+            self._file.close()
 
     def close(self) -> None:
         with self._file_lock:
@@ -124,14 +155,14 @@ class JsonlRecorder(_Recorder):
             "representation": frame.representation.value,
         }
         values = _values(frame)
-        rounded = np.round(values.astype(np.float64), _DECIMALS).tolist()
+        rounded = np.round(values.astype(np.float64), _DECIMALS).tolist()  # finite: _values
         if values.ndim == 1:
             record["blendshapes"] = dict(zip(arkit.NAMES, rounded, strict=True))
         else:
             record["landmarks"] = rounded
         if frame.avatar_values:
             record["avatar_values"] = {
-                n: round(float(v), _DECIMALS) for n, v in frame.avatar_values
+                n: round(wire_float(v), _DECIMALS) for n, v in frame.avatar_values
             }
         t = frame.times
         record["times"] = {
@@ -142,4 +173,6 @@ class JsonlRecorder(_Recorder):
             "inference_ms": round(float(t.inference_ms), 3),
             "processing_ms": round(float(t.processing_ms), 3),
         }
-        self._write_line(json.dumps(record, separators=(",", ":")) + "\n")
+        # allow_nan=False: a stray NaN (a time, say) is an error counted here, never a bare
+        # ``NaN`` token that makes the line invalid JSON
+        self._write_line(json.dumps(record, separators=(",", ":"), allow_nan=False) + "\n")

@@ -27,6 +27,8 @@ from websockets.sync.client import ClientConnection, connect
 
 from talkrig.bridge.frame import FaceFrame
 from talkrig.bridge.senders.base import Sender, SenderState
+from talkrig.bridge.senders.finite import wire_floats
+from talkrig.bridge.senders.ports import url_port
 from talkrig.models import arkit
 
 log = logging.getLogger(__name__)
@@ -61,8 +63,9 @@ def map_arkit(values: np.ndarray) -> dict[str, float]:
     """``(52,)`` ARKit values → VTube Studio default inputs (ranges as VTube Studio expects).
 
     MouthSmile and Brows are centred on 0.5 (neutral), as VTube Studio's own face tracking is.
+    A non-finite value counts as 0, so every mapped value is finite (JSON has no NaN).
     """
-    v = np.asarray(values, dtype=np.float64)
+    v = wire_floats(values).astype(np.float64)
 
     def clip(x: float, lo: float = 0.0, hi: float = 1.0) -> float:
         return float(min(hi, max(lo, x)))
@@ -157,7 +160,9 @@ class VTubeStudioSender(Sender):
         if frame.blendshapes is None:
             raise ValueError("VTube Studio needs a blendshape model")
         with self._fresh:
-            self._latest = frame.blendshapes  # the frame's array is never written again
+            # The frame's array is never written again; non-finite values would make the
+            # custom parameters' JSON invalid, so they go out as 0.
+            self._latest = wire_floats(frame.blendshapes)
             self._fresh.notify()
 
     def state(self) -> SenderState:
@@ -327,7 +332,7 @@ def from_url(spec: str, url: SplitResult, avatar: str) -> VTubeStudioSender:
     for flag in ("custom", "discover"):
         if options.get(flag, "0") not in ("0", "1"):
             raise ValueError(f"{flag} must be 0 or 1")
-    port = url.port  # ValueError for a non-number
+    port = url_port(url)  # ValueError: the one port message
     token = options.get("token_file")
     return VTubeStudioSender(
         spec,
