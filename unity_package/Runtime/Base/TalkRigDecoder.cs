@@ -50,7 +50,10 @@ namespace TalkRig.Receiver
 
         /// <summary>
         /// Decode one UDP payload. Throws <see cref="TalkRigFormatException"/> for a malformed
-        /// datagram; frames completed before the bad message of a bundle are still delivered.
+        /// datagram, whatever its bytes, and no other exception (besides
+        /// <see cref="ArgumentException"/> for a range outside <paramref name="data"/>, and what
+        /// the event handlers throw); frames completed before the bad message of a bundle are
+        /// still delivered.
         /// </summary>
         public void Decode(byte[] data, int offset, int length) =>
             OscParser.Parse(data, offset, length, _onMessage);

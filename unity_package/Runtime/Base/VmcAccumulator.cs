@@ -29,7 +29,7 @@ namespace TalkRig.Receiver
         /// <param name="avatar">avatar id stamped on the frames (VMC has none of its own).</param>
         public VmcAccumulator(string avatar = "default")
         {
-            Avatar = avatar;
+            Avatar = avatar ?? "default";
         }
 
         public string Avatar { get; }

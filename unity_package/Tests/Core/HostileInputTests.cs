@@ -15,10 +15,11 @@ namespace TalkRig.Receiver.Tests
     [TestFixture]
     public sealed class HostileInputTests
     {
-        const int FuzzDatagrams = 100000;
-        const ulong FuzzSeed = 20261204;
-        // Measured at a few seconds under Mono on 2 shared cores; far above it means a hang.
-        const int FuzzBudgetMs = 25000;
+        // CI runs 100,000 with one seed; a longer hunt: TALKRIG_FUZZ_DATAGRAMS=10000000 TALKRIG_FUZZ_SEED=7.
+        static readonly int FuzzDatagrams = EnvironmentNumber("TALKRIG_FUZZ_DATAGRAMS", 100000);
+        static readonly ulong FuzzSeed = (ulong)EnvironmentNumber("TALKRIG_FUZZ_SEED", 20261204);
+        // 100,000 take 2-3 s under Mono on 2 shared cores; ten times that means a hang.
+        static readonly int FuzzBudgetMs = 25000 * Math.Max(1, FuzzDatagrams / 100000);
 
         /// <summary>An OSC blob of 0x7FFFFFFC bytes: 4 + its padded size wrapped to negative.</summary>
         public static byte[] HugeBlob() =>
@@ -168,6 +169,12 @@ namespace TalkRig.Receiver.Tests
         }
 
         [Test]
+        public void VmcFramesWithoutAnAvatarIdStillHaveOne()
+        {
+            Assert.AreEqual("default", new VmcAccumulator(null).Apply().Avatar, "a null id would throw in the gates");
+        }
+
+        [Test]
         public void EveryHostileWordInEveryPositionOfEveryGoldenDatagram()
         {
             var escapes = new List<string>();
@@ -200,13 +207,21 @@ namespace TalkRig.Receiver.Tests
             var clock = Stopwatch.StartNew();
             var worker = new Thread(() =>
             {
-                var fuzzer = new DatagramFuzzer(Seeds(), FuzzSeed);
-                // One decoder for the whole run, as on the receive thread: its assembler and VMC
-                // state see every earlier datagram.
-                var decoder = new TalkRigDecoder();
-                decoder.FrameDecoded += f => { frames++; CheckFrame(f, escapes, current); };
-                for (current = 0; current < FuzzDatagrams; current++)
-                    if (!Check(decoder, fuzzer.Next(), escapes, $"datagram {current}")) rejected++;
+                try
+                {
+                    var fuzzer = new DatagramFuzzer(Seeds(), FuzzSeed);
+                    // One decoder for the whole run, as on the receive thread: its assembler and
+                    // VMC state see every earlier datagram.
+                    var decoder = new TalkRigDecoder();
+                    decoder.FrameDecoded += f => { frames++; CheckFrame(f, escapes, current); };
+                    for (current = 0; current < FuzzDatagrams; current++)
+                        if (!Check(decoder, fuzzer.Next(), escapes, $"datagram {current}")) rejected++;
+                }
+                catch (Exception e)
+                {
+                    // An exception on this thread would end the test process, not fail the test.
+                    escapes.Add($"the fuzz loop itself at datagram {current}: {e}");
+                }
             }) { IsBackground = true, Name = "fuzz" };
             worker.Start();
             Assert.IsTrue(worker.Join(FuzzBudgetMs), $"fuzz hung at datagram {current} after {FuzzBudgetMs} ms");
@@ -216,6 +231,9 @@ namespace TalkRig.Receiver.Tests
             Assert.Greater(rejected, FuzzDatagrams / 2, "mutations too mild to test anything");
             Assert.Greater(frames, 100, "mutations too harsh: nothing got through to the frame checks");
         }
+
+        static int EnvironmentNumber(string name, int fallback) =>
+            int.TryParse(Environment.GetEnvironmentVariable(name), out var n) && n > 0 ? n : fallback;
 
         static IEnumerable<byte[]> Seeds() =>
             new[] { "unity", "vmc", "livelink", "ifacialmocap" }
