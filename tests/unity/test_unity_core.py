@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import queue
+import re
 import shutil
 import socket
 import struct
@@ -55,6 +56,9 @@ def test_nunit_core_tests_pass(mono_build: Build) -> None:
     names = {c.get("name", "").rsplit(".", 1)[-1] for c in cases}
     fuzz = "FuzzedDatagramsRaiseOnlyTheFormatExceptionAndNeverHang"
     assert fuzz in names, "the C# fuzz run is gone"
+    figure = re.search(r"fuzz: .*", run.stdout)
+    assert figure, "the C# fuzz run printed no figure"
+    print(figure.group(0))  # seen with pytest -s
 
 
 class Harness:
