@@ -34,6 +34,18 @@ from talkrig.models.registry import Registry
 
 UDP_TARGETS = ("unity", "vmc", "livelink", "ifacialmocap")
 
+# What `talkrig bench --help` says: the module docstring without its reStructuredText markup.
+BENCH_HELP = """\
+Run-time figures in the layout of the paper's Table 6. For each model: batch-1 inference cost,
+the whole per-frame cost (model + post chain + every UDP target), a real-time stream (RTF, frames
+delivered, latency audio-in → last datagram out, FPS, RSS) and a long stream at accelerated pace
+(memory growth over an hour of audio). Streams run in a child `talkrig run` process, so each
+model's RSS is that of a real headless run. Prints JSON; --markdown also writes the table."""
+BENCH_EXAMPLES = """\
+examples:
+  talkrig bench --models talkrig-neutral --realtime 10 --hour 60
+  talkrig bench --json bench.json --markdown bench.md     (every shipped model; minutes each)"""
+
 
 def percentiles(ms: np.ndarray) -> dict[str, float]:
     """p50, p99, max and mean of a 1-D array of times (ms); all NaN when it is empty."""
@@ -273,7 +285,10 @@ def markdown(results: dict[str, Any]) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="talkrig bench", description=__doc__)
+    p = argparse.ArgumentParser(
+        prog="talkrig bench", description=BENCH_HELP, epilog=BENCH_EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )  # fmt: skip
     p.add_argument("--models", nargs="*", help="model names (default: every shipped model)")
     p.add_argument("--runs", type=int, default=2000, help="timed frames per cost measurement")
     p.add_argument("--realtime", type=float, default=60.0, help="seconds of real-time stream")

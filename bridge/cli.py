@@ -27,7 +27,9 @@ from talkrig.bridge.audio.sources import AudioError, open_source
 from talkrig.bridge.engine import GAIN_DB_MAX, GAIN_DB_MIN, Engine, EngineOptions
 from talkrig.bridge.post.chain import PostConfig
 from talkrig.bridge.post.profile import AvatarProfile, ProfileError, load_profile
-from talkrig.bridge.remote import RemoteEngine
+from talkrig.bridge.remote import RemoteEngine, check_server_url
+from talkrig.bridge.senders.advice import describe_state
+from talkrig.bridge.senders.ports import port_number
 from talkrig.bridge.senders.targets import TargetError, make_target
 from talkrig.bridge.server import ServerError
 from talkrig.models.loader import Model, ModelError, load_model
@@ -90,17 +92,18 @@ def _load(args: argparse.Namespace) -> Model:
 
 # -- run ------------------------------------------------------------------------------------------
 def _status_line(engine: Engine | RemoteEngine) -> str:
+    """One line a second: stream figures, then each target's state in plain words."""
     m = engine.metrics.snapshot()
-    targets = " ".join(
-        f"[{s.spec} {'ok' if st.ok else 'ERR'} {st.frames_sent}]"
-        for s, st in ((s, s.state()) for s in engine.senders)
-    )
+    targets = " ".join(f"[{s.spec}: {describe_state(s.state())}]" for s in engine.senders)
     if isinstance(engine, RemoteEngine):
         st = engine.state()
-        targets = f"[{st.url} {st.status} reconnects={st.reconnects}] {targets}"
+        why = f": {st.last_error}" if st.last_error and st.status != "connected" else ""
+        targets = f"[{st.url} {st.status}{why}, reconnects={st.reconnects}] {targets}"
+    # Before the first frame there is no processing time to show (not "nan").
+    proc = f"{m.processing_ms['p99']:.2f}ms" if m.frames else "–"
     return (
         f"t={m.stream_s:7.1f}s frames={m.frames} skipped={m.skipped} fps={m.fps:5.2f} "
-        f"proc p99={m.processing_ms['p99']:.2f}ms delay={m.mouth_to_avatar_ms:.0f}ms {targets}"
+        f"proc p99={proc} delay={m.mouth_to_avatar_ms:.0f}ms {targets}"
     )
 
 
@@ -111,6 +114,11 @@ def cmd_run(args: argparse.Namespace) -> int:
         raise UsageError("give at least one --target (e.g. vmc://127.0.0.1:39539)")
     if not GAIN_DB_MIN <= args.gain_db <= GAIN_DB_MAX:
         raise UsageError(f"--gain-db must be within {GAIN_DB_MIN:g}..{GAIN_DB_MAX:+g} dB")
+    if args.server:
+        try:
+            check_server_url(args.server)
+        except ValueError as exc:
+            raise UsageError(f"--server: {exc}") from exc
     post = _post_config(args)
     profile = _profile(args)
     model = None if args.server else _load(args)
@@ -251,7 +259,7 @@ def cmd_devices(args: argparse.Namespace) -> int:
 
 
 def cmd_models(args: argparse.Namespace) -> int:
-    from talkrig.models.registry import Registry
+    from talkrig.models.registry import Registry, user_model_dir
 
     entries = Registry().entries()
     if args.json:
@@ -277,15 +285,50 @@ def cmd_models(args: argparse.Namespace) -> int:
             f"{c.name:36} {c.representation.value:14} {c.family.value:10} "
             f"{c.lookahead_ms:>7.0f} ms  {c.architecture}{default}"
         )
+    print(f"\nyour own models: drop .onnx files into {user_model_dir()}")
     return 0
 
 
 # -- infer ----------------------------------------------------------------------------------------
 def cmd_infer(args: argparse.Namespace) -> int:
+    """Each file through :func:`_infer_one`; a bad file is reported and the others still run."""
+    jobs = _infer_jobs(args)
+    failed = 0
+    for file, out in jobs:
+        try:
+            _infer_one(args, file, out)
+        except USER_ERRORS as exc:
+            if len(jobs) == 1:
+                raise
+            print(f"talkrig: error: {exc}", file=sys.stderr)
+            failed += 1
+    return 2 if failed else 0
+
+
+def _infer_jobs(args: argparse.Namespace) -> list[tuple[str, Path]]:
+    """(input file, output path) pairs from ``--out FILE`` (one input) or ``--out-dir DIR``."""
+    if (args.out is None) == (args.out_dir is None):
+        raise UsageError("give --out FILE (one input) or --out-dir DIR (one output per input)")
+    if args.out is not None:
+        if len(args.file) > 1:
+            raise UsageError(f"{len(args.file)} input files need --out-dir DIR, not --out")
+        return [(args.file[0], Path(args.out))]
+    folder = Path(args.out_dir)
+    if not folder.is_dir():
+        raise UsageError(f"output folder {folder} does not exist")
+    suffix = ".jsonl" if args.format == "jsonl" else ".csv"
+    jobs = [(file, folder / (Path(file).stem + suffix)) for file in args.file]
+    names = [out.name for _, out in jobs]
+    for name in {n for n in names if names.count(n) > 1}:
+        same = [file for file, out in jobs if out.name == name]
+        raise UsageError(f"{' and '.join(same)} would both be written to {folder / name}")
+    return jobs
+
+
+def _infer_one(args: argparse.Namespace, file: str, out: Path) -> None:
     from talkrig.bridge import livelink_csv
     from talkrig.bridge.offline import infer_file
 
-    out = Path(args.out)
     if not out.parent.is_dir():
         raise UsageError(f"output folder {out.parent} does not exist")
     post = _post_config(args)
@@ -293,8 +336,8 @@ def cmd_infer(args: argparse.Namespace) -> int:
     with _load(args) as model:
         if args.format == "livelink" and model.card.representation.value != "blendshapes":
             raise UsageError("--format livelink needs a blendshape model")
-        total, frames = infer_file(args.file, model, post, profile)
-        bar = tqdm(total=total, unit="frame", desc=Path(args.file).name, disable=args.quiet)
+        total, frames = infer_file(file, model, post, profile)
+        bar = tqdm(total=total, unit="frame", desc=Path(file).name, disable=args.quiet)
         written = 0
         if args.format == "livelink":
             with out.open("w", newline="") as f:
@@ -312,7 +355,6 @@ def cmd_infer(args: argparse.Namespace) -> int:
                 out = getattr(recorder, "path", out)
         bar.close()
     print(f"talkrig: wrote {written} frames to {out}", file=sys.stderr)
-    return 0
 
 
 def _ticking(frames: Any, bar: tqdm) -> Any:
@@ -381,6 +423,29 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
 
 # -- parser ---------------------------------------------------------------------------------------
+def _command(
+    sub: Any, name: str, summary: str, *examples: str, **kw: Any
+) -> argparse.ArgumentParser:
+    """A subcommand whose ``--help`` starts with its one-line summary and ends with examples;
+    its errors print its own usage (``args.parser``), not the top-level one."""
+    lines = "\n".join(f"  {example}" for example in examples)
+    command = sub.add_parser(
+        name, help=summary, description=summary[:1].upper() + summary[1:] + ".",
+        epilog=f"example{'s' if len(examples) > 1 else ''}:\n{lines}",
+        formatter_class=argparse.RawDescriptionHelpFormatter, **kw,
+    )  # fmt: skip
+    command.set_defaults(parser=command)
+    return command
+
+
+def port_arg(text: str) -> int:
+    """``--port`` (argparse type): a port to listen on, 0 = any free one; the one port message."""
+    try:
+        return port_number(text, f"port {text}", listening=True)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from exc
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="talkrig",
@@ -402,7 +467,12 @@ def build_parser() -> argparse.ArgumentParser:
     )  # fmt: skip
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    run = sub.add_parser("run", help="stream live: audio source → model → targets")
+    run = _command(
+        sub, "run", "stream live: audio source → model → targets, until Ctrl+C or --duration",
+        "talkrig run --source mic --target vmc://127.0.0.1:39539",
+        "talkrig run --source demo --loop --target unity:// --target vmc://",
+        "talkrig run --source talk.wav --fast --target jsonl:face.jsonl --report report.json",
+    )  # fmt: skip
     run.add_argument(
         "--source", default="mic",
         help="'mic' (default input), a device name or index, 'demo', or an audio file",
@@ -432,9 +502,14 @@ def build_parser() -> argparse.ArgumentParser:
     _add_post_options(run)
     run.set_defaults(func=cmd_run)
 
-    serve = sub.add_parser("serve", help="serve the model to stream clients over WebSocket")
+    serve = _command(
+        sub, "serve", "serve a model to `talkrig run --server` clients over WebSocket",
+        "talkrig serve --port 8765      (then: talkrig run --server ws://127.0.0.1:8765 ...)",
+    )  # fmt: skip
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default loopback)")
-    serve.add_argument("--port", type=int, default=8765, help="TCP port (default 8765)")
+    serve.add_argument(
+        "--port", type=port_arg, default=8765, help="TCP port (default 8765, 0 = any free one)"
+    )
     serve.add_argument(
         "--token", help=f"clients must send this token (required off loopback; or {TOKEN_ENV})"
     )
@@ -448,17 +523,32 @@ def build_parser() -> argparse.ArgumentParser:
     _add_post_options(serve)
     serve.set_defaults(func=cmd_serve)
 
-    devices = sub.add_parser("devices", help="list audio input devices")
-    devices.add_argument("--json", action="store_true")
+    devices = _command(
+        sub, "devices", "list audio input devices (microphones, virtual cables) for --source",
+        "talkrig devices", "talkrig devices --json",
+    )  # fmt: skip
+    devices.add_argument("--json", action="store_true", help="print the list as JSON")
     devices.set_defaults(func=cmd_devices)
 
-    models = sub.add_parser("models", help="list shipped and user models")
-    models.add_argument("--json", action="store_true")
+    models = _command(
+        sub, "models", "list shipped and user models, and the folder for your own",
+        "talkrig models", "talkrig models --json",
+    )  # fmt: skip
+    models.add_argument(
+        "--json", action="store_true", help="print the list with model cards as JSON"
+    )
     models.set_defaults(func=cmd_models)
 
-    infer = sub.add_parser("infer", help="a whole audio file → CSV/JSONL (same post chain)")
-    infer.add_argument("file", help="audio or video file (anything FFmpeg reads)")
-    infer.add_argument("--out", required=True, help="output file")
+    infer = _command(
+        sub, "infer", "whole audio files → CSV, JSONL or Live Link Face takes (same post chain)",
+        "talkrig infer talk.wav --out talk.csv",
+        "talkrig infer a.wav b.mp3 --out-dir takes --format livelink",
+    )  # fmt: skip
+    infer.add_argument("file", nargs="+", help="audio or video files (anything FFmpeg reads)")
+    infer.add_argument("--out", help="output file (one input file)")
+    infer.add_argument(
+        "--out-dir", metavar="DIR", help="output folder: NAME.csv (or .jsonl) per input NAME.*"
+    )
     infer.add_argument(
         "--format", default="csv", choices=("csv", "jsonl", "livelink"),
         help="csv/jsonl: TalkRig recorder layout; livelink: Live Link Face CSV take",
@@ -468,7 +558,10 @@ def build_parser() -> argparse.ArgumentParser:
     _add_post_options(infer)
     infer.set_defaults(func=cmd_infer)
 
-    render = sub.add_parser("render", help="a whole audio file → video of the face with its audio")
+    render = _command(
+        sub, "render", "a whole audio file → video of the face, with its audio",
+        "talkrig render talk.wav --out preview.mp4",
+    )  # fmt: skip
     render.add_argument("file", help="audio or video file (anything FFmpeg reads)")
     render.add_argument("--out", required=True, help="output video, e.g. preview.mp4")
     render.add_argument(
@@ -481,14 +574,23 @@ def build_parser() -> argparse.ArgumentParser:
     render.set_defaults(func=cmd_render)
 
     # every option after `bench` is the benchmark's own (`talkrig bench --help` prints them)
-    bench = sub.add_parser("bench", help="run the benchmark (see bench/README.md)", add_help=False)
+    bench = sub.add_parser(
+        "bench", help="run-time figures in the layout of the paper's Table 6", add_help=False
+    )
     bench.set_defaults(func=cmd_bench)
 
     # The one place the engine's CLI reaches into training: only the argument parser, which
     # imports neither torch nor MediaPipe until a ``train`` step runs.
     from talkrig.training.cli import add_train_commands
 
-    add_train_commands(sub)
+    train = add_train_commands(sub)
+    train.description = "Train, judge and export models (needs the train extra: torch)."
+    train.epilog = (
+        "examples:\n  talkrig train prepare grid CLIPS --out data/grid --model face_landmarker.task"
+        "\n  talkrig train fit data/grid --runs runs\n  talkrig train STEP --help"
+    )
+    train.formatter_class = argparse.RawDescriptionHelpFormatter
+    train.set_defaults(parser=train)
     return parser
 
 
@@ -504,10 +606,12 @@ def app_arguments(args: argparse.Namespace) -> list[str]:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args, unknown = parser.parse_known_args(argv)
+    # A subcommand's mistakes print that subcommand's usage.
+    usage: argparse.ArgumentParser = getattr(args, "parser", parser)
     if args.command == "bench":
         args.bench_args = unknown
     elif unknown:
-        parser.error(f"unrecognized arguments: {' '.join(unknown)}")
+        usage.error(f"unrecognized arguments: {' '.join(unknown)}")
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",
@@ -524,7 +628,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.func(args))
     except UsageError as exc:
-        parser.error(str(exc))  # exits 2 with argparse's usage line
+        usage.error(str(exc))  # exits 2 with argparse's usage line
     except USER_ERRORS as exc:
         print(f"talkrig: error: {exc}", file=sys.stderr)
         return 2

@@ -24,6 +24,7 @@ from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 import numpy as np
 from websockets.asyncio.client import ClientConnection, connect
@@ -34,7 +35,9 @@ from talkrig.bridge.audio.sources import AudioSource
 from talkrig.bridge.engine import EngineOptions, FrameListener, db_to_gain, ring_for
 from talkrig.bridge.frame import FaceFrame, FrameTimes
 from talkrig.bridge.metrics import Metrics
+from talkrig.bridge.senders.advice import explain_error, where
 from talkrig.bridge.senders.base import Sender
+from talkrig.bridge.senders.ports import url_port
 from talkrig.bridge.stream_protocol import (
     StreamProtocolError,
     WireFrame,
@@ -56,6 +59,15 @@ FATAL_CLOSE_CODES = frozenset({1003, 1008, 1009})  # the server says this client
 
 class RemoteError(RuntimeError):
     """The server refused this client for good (bad token, protocol mismatch, policy)."""
+
+
+def check_server_url(url: str) -> None:
+    """Raise ValueError, in words, when ``url`` cannot be a ``talkrig serve`` address (checked
+    before anything opens, so a typo is one error, not a client retrying forever)."""
+    parts = urlsplit(url.strip())
+    if parts.scheme.lower() not in ("ws", "wss") or not parts.hostname:
+        raise ValueError(f"{url!r} is not a server address: use ws://HOST:PORT")
+    url_port(parts)  # the one port message
 
 
 @dataclass(frozen=True)
@@ -109,6 +121,9 @@ class RemoteEngine:
         self._reconnects = 0
         self._last_error: str | None = None
         self._thread: threading.Thread | None = None
+        # Audio dropped while disconnected still counts towards ``duration_s``: a run with its
+        # server down ends on time, like one that streams.
+        self._dropped_s = 0.0
         # Across reconnects: frames and stream seconds of earlier sessions.
         self._sequence_base = 0
         self._stream_base = 0.0
@@ -186,7 +201,8 @@ class RemoteEngine:
                 code = exc.response.status_code
                 if code in (401, 403):
                     raise RemoteError(f"{self.url}: the server refused the token ({code})") from exc
-                self._set("reconnecting", f"{self.url}: HTTP {code}")
+                self._set("reconnecting", f"{where(self.url)} answered HTTP {code} — is it "
+                          "`talkrig serve`?")  # fmt: skip
             except InvalidURI as exc:
                 raise RemoteError(f"{self.url}: not a ws:// address ({exc})") from exc
             except StreamProtocolError as exc:
@@ -198,18 +214,29 @@ class RemoteEngine:
                     ) from exc
                 self._set("reconnecting", f"{self.url}: connection lost ({exc})")
             except (OSError, TimeoutError, InvalidHandshake) as exc:
-                self._set("reconnecting", f"{self.url}: {type(exc).__name__}: {exc}")
+                self._set("reconnecting", explain_error(self.url, f"{type(exc).__name__}: {exc}"))
             if self.source.error:
                 raise RemoteError(self.source.error)
             await self._pause(backoff)
             backoff = min(2 * backoff, BACKOFF_MAX_S)
+            if self._ended_offline():
+                raise RemoteError(f"gave up at the end of the audio: {self.state().last_error}")
+
+    def _ended_offline(self) -> bool:
+        """While disconnected: the run's end came anyway (its duration, or the end of a file)."""
+        duration = self.options.duration_s
+        if duration is not None and self._stream_base + self._dropped_s >= duration:
+            return True
+        return self.source.finished and self._ring.unread == 0
 
     async def _pause(self, seconds: float) -> None:
         """Back off, dropping audio captured meanwhile; stop() cuts it short."""
         deadline = time.monotonic() + seconds
         while time.monotonic() < deadline and not self._stop.is_set():
+            if self._ended_offline():
+                return
             await asyncio.sleep(POLL_S)
-            self._ring.read()
+            self._dropped_s += len(self._ring.read()) / self.source.rate
 
     async def _session(self, ws: ClientConnection, hello: dict[str, Any]) -> bool:
         """Stream until stop, the end of the source, or the duration; True when finished.
@@ -307,9 +334,9 @@ class _Session:
 
     def _duration_reached(self) -> bool:
         duration = self.owner.options.duration_s
-        return duration is not None and (
-            self.owner._stream_base + self.samples_sent / self.rate >= duration
-        )
+        owner = self.owner
+        heard = owner._stream_base + owner._dropped_s + self.samples_sent / self.rate
+        return duration is not None and heard >= duration
 
     async def receive(self, ws: ClientConnection) -> None:
         async for message in ws:

@@ -17,6 +17,7 @@ import av
 import numpy as np
 
 from talkrig.bridge.audio.base import AudioError, AudioSource
+from talkrig.bridge.audio.ffmpeg_words import ffmpeg_words
 from talkrig.bridge.audio.ring import SampleRing
 from talkrig.models.contract import SAMPLE_RATE
 
@@ -31,7 +32,7 @@ def _open(path: Path) -> tuple[av.container.InputContainer, av.audio.stream.Audi
     except FileNotFoundError as exc:
         raise AudioError(f"audio file {str(path)!r} does not exist") from exc
     except (av.error.FFmpegError, OSError) as exc:
-        raise AudioError(f"audio file {str(path)!r} cannot be read: {exc}") from exc
+        raise AudioError(f"audio file {str(path)!r} cannot be read: {ffmpeg_words(exc)}") from exc
     if not container.streams.audio:
         container.close()
         raise AudioError(f"file {str(path)!r} has no audio stream")
@@ -52,7 +53,7 @@ def _decode(path: Path) -> Generator[np.ndarray, None, None]:
         for out in resampler.resample(None):
             yield _mono(out.to_ndarray())
     except (av.error.FFmpegError, ValueError) as exc:  # ValueError: layout changed mid-file
-        raise AudioError(f"audio file {str(path)!r} is damaged: {exc}") from exc
+        raise AudioError(f"audio file {str(path)!r} is damaged: {ffmpeg_words(exc)}") from exc
     finally:
         container.close()
 

@@ -15,6 +15,7 @@ from urllib.parse import SplitResult, parse_qsl, urlsplit
 
 from talkrig.bridge.senders import ifacialmocap, livelink, unity_osc, vmc, vtubestudio
 from talkrig.bridge.senders.base import Sender
+from talkrig.bridge.senders.ports import port_number, url_port
 from talkrig.bridge.senders.recorders import CsvRecorder, JsonlRecorder
 
 SPEC_HELP = """\
@@ -85,22 +86,19 @@ def _options(url: SplitResult, allowed: tuple[str, ...]) -> dict[str, str]:
 
 
 def _host_port(url: SplitResult, default_port: int) -> tuple[str, int]:
-    port = url.port  # ValueError for a non-number or a number outside 0..65535
-    if port == 0:
-        raise ValueError("port 0 is not a destination (use 1-65535)")
+    port = url_port(url)
     host = url.hostname or DEFAULT_HOST
     if not _HOST_RE.match(host):
         raise ValueError(f"malformed host {host!r}")
     return host, default_port if port is None else port
 
 
-def _port_option(options: dict[str, str], key: str, default: int | None) -> int | None:
+def _port_option(
+    options: dict[str, str], key: str, default: int | None, *, listening: bool
+) -> int | None:
     if key not in options:
         return default
-    text = options[key]
-    if not text.isdigit() or int(text) > 65535:
-        raise ValueError(f"{key}={text!r} is not a port number (0-65535)")
-    return int(text)
+    return port_number(options[key], f"{key}={options[key]}", listening=listening)
 
 
 def _unity(spec: str, url: SplitResult, avatar: str) -> Sender:
@@ -132,10 +130,8 @@ def _ifacialmocap(spec: str, url: SplitResult, avatar: str) -> Sender:
         version = options.get("version", "v1")
         return ifacialmocap.IFacialMocapPushSender(spec, host, port, version=version)
     options = _options(url, ("listen", "reply_port"))
-    listen = _port_option(options, "listen", ifacialmocap.DEFAULT_PORT)
-    reply_port = _port_option(options, "reply_port", None)
-    if reply_port == 0:
-        raise ValueError("reply_port=0 is not a destination (use 1-65535)")
+    listen = _port_option(options, "listen", ifacialmocap.DEFAULT_PORT, listening=True)
+    reply_port = _port_option(options, "reply_port", None, listening=False)
     assert listen is not None
     return ifacialmocap.IFacialMocapListener(spec, listen, reply_port=reply_port)
 

@@ -28,6 +28,7 @@ from websockets.sync.client import ClientConnection, connect
 from talkrig.bridge.frame import FaceFrame
 from talkrig.bridge.senders.base import Sender, SenderState
 from talkrig.bridge.senders.finite import wire_floats
+from talkrig.bridge.senders.ports import url_port
 from talkrig.models import arkit
 
 log = logging.getLogger(__name__)
@@ -331,7 +332,7 @@ def from_url(spec: str, url: SplitResult, avatar: str) -> VTubeStudioSender:
     for flag in ("custom", "discover"):
         if options.get(flag, "0") not in ("0", "1"):
             raise ValueError(f"{flag} must be 0 or 1")
-    port = url.port  # ValueError for a non-number
+    port = url_port(url)  # ValueError: the one port message
     token = options.get("token_file")
     return VTubeStudioSender(
         spec,
