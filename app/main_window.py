@@ -8,13 +8,17 @@ Threads: everything here runs on the GUI thread. The engine thread only touches 
 from __future__ import annotations
 
 import logging
+import time
 
 from PySide6.QtCore import QByteArray, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import QComboBox, QLabel, QMainWindow, QPushButton
 
+from talkrig.app.about import about_text
 from talkrig.app.autosave import Autosave
 from talkrig.app.choices import Choice, DeviceLister, model_choices
+from talkrig.app.menus import AboutDialog, add_menus, quick_setup_message
+from talkrig.app.quick_setup import Preset
 from talkrig.app.render_menu import add_render_action
 from talkrig.app.settings import AppSettings, SettingsStore
 from talkrig.app.stream import StartError, StreamSession
@@ -135,6 +139,8 @@ class MainWindow(QMainWindow):
         self.frame_shown.connect(self.face.show_frame)
         self.log_panel.attach(logging.getLogger("talkrig"))
         self.render_action = add_render_action(self)  # File → Render preview video…
+        self.about = AboutDialog(self)
+        self.menu_actions = add_menus(self)  # File → Quit, Quick setup, Help → About
         self.autosave = Autosave(store, self.current_settings, parent=self)
         self.autosave.mark_saved(self.current_settings())
         self.autosave.problem.connect(self.log)
@@ -244,6 +250,18 @@ class MainWindow(QMainWindow):
         if self.session is not None:
             self.session.set_gain_db(db)
 
+    # -- menus ------------------------------------------------------------------------------------
+    def quick_setup(self, preset: Preset) -> None:
+        """Tick (or add) ``preset``'s target and say what to switch on in that app; a running
+        stream starts sending to it at once."""
+        added = self.targets.ensure(preset.spec)
+        if added is not None:
+            self.log(quick_setup_message(preset, added))
+
+    def show_about(self) -> None:
+        """Help → About for the model chosen now."""
+        self.about.show_text(about_text(self.registry, self.model_value()))
+
     # -- Unity-announced avatars -----------------------------------------------------------------
     def refresh_avatars(self) -> None:
         """Offer the avatars Unity receivers announce now (1 Hz timer)."""
@@ -270,7 +288,9 @@ class MainWindow(QMainWindow):
         if frame is not None:  # metrics and targets only change with a frame: skip the redraw
             self.frame_shown.emit(frame)
             metrics = session.engine.metrics
-            self.plots.show_metrics(metrics.snapshot(), recent_processing(metrics))
+            self.plots.show_metrics(
+                metrics.snapshot(), recent_processing(metrics), time.monotonic()
+            )
             self.targets.show_live(session.targets)
             session.close_retired_models()
             self._show_provider()

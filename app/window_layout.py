@@ -21,6 +21,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from talkrig.app.widgets.combo_fit import keep_readable
+
 if TYPE_CHECKING:
     from talkrig.app.main_window import MainWindow
 
@@ -71,6 +73,7 @@ def arrange(window: MainWindow) -> None:
     for box in (window.device_box, window.model_box, window.profile_box, window.avatar_box):
         box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         box.setMinimumContentsLength(COMBO_CHARS)
+        keep_readable(box)
     # High DPI: WINDOW_SIZE is in device-independent pixels; at 150 % on a small screen it
     # would not fit, so the first size never exceeds the screen's free area.
     free = window.screen().availableGeometry()

@@ -156,6 +156,15 @@ class TargetsPanel(QWidget):
         self._item(row, _SPEC).setText(spec)
         return self._item(row, _SPEC).text() == spec.strip()
 
+    def ensure(self, spec: str) -> bool | None:
+        """Tick ``spec``'s row, adding it when missing: True when added, False when it was
+        there, None when it was refused (``problem`` says why)."""
+        for row, target in enumerate(self.targets()):
+            if target.spec == spec.strip():
+                self.set_enabled(row, True)
+                return False
+        return True if self.add(spec) else None
+
     def ensure_local_unity(self, port: int) -> None:
         """Enable a target sending to this machine's ``port``, adding one when there is none."""
         for row, target in enumerate(self.targets()):
