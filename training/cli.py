@@ -70,9 +70,12 @@ def cmd_fit(args: argparse.Namespace) -> int:
     from .dataset import load_clips
     from .evaluate import evaluate
     from .fit import fit, load_checkpoint
+    from .holdout import without_held_out
+    from .real_mix import MixSettings, mixed_clips
 
     config = _config(args)
     utterances, labels = _data(args.data)
+    utterances = without_held_out(utterances)  # never trained or tuned on (training/holdout/)
     dev_ids = set(args.dev_speaker or [])
     train_u = [u for u in utterances if u.speaker not in dev_ids]
     dev_u = [u for u in utterances if u.speaker in dev_ids]
@@ -84,6 +87,11 @@ def cmd_fit(args: argparse.Namespace) -> int:
         labels, train_u, config.representation, pdm, config.pdm_components, **options
     )
     dev, _ = load_clips(labels, dev_u, config.representation, pdm, **options)
+    real = len(train)
+    train = mixed_clips(
+        train, MixSettings(config.voice_copies, config.nonspeech_clips), config.seed
+    )
+    print(f"training on {real} clips + {len(train) - real} voice copies and non-speech clips")
     extra = {"data": str(args.data), "dev_speakers": sorted(dev_ids)}
     result = fit(
         config, train, args.runs, dev=dev, pdm=pdm, name=args.name, resume=args.resume,
@@ -102,9 +110,11 @@ def cmd_cv(args: argparse.Namespace) -> int:
     from .dataset import load_clips
     from .evaluate import evaluate
     from .fit import fit
+    from .holdout import without_held_out
 
     config = _config(args)
     utterances, labels = _data(args.data)
+    utterances = without_held_out(utterances)
     args.runs.mkdir(parents=True, exist_ok=True)
     folds_file = args.runs / "folds.json"
     if folds_file.exists():
@@ -157,8 +167,10 @@ def cmd_export(args: argparse.Namespace) -> int:
     if metrics_file.is_file() and face_map is None:
         metrics = json.loads(metrics_file.read_text("utf-8"))
     if args.eval is not None:
+        from .holdout import only_held_out
+
         utterances, labels = _data(args.eval)
-        clips, _ = load_clips(labels, utterances, config.representation, pdm)
+        clips, _ = load_clips(labels, only_held_out(utterances), config.representation, pdm)
         metrics = {f"{k} ({args.eval.name})": v for k, v in evaluate(network, clips, pdm).items()}
     if args.metrics is not None:
         metrics.update(_judged_metrics(args.metrics, args.name))
@@ -301,7 +313,9 @@ def add_train_commands(subparsers: Any) -> argparse.ArgumentParser:
     export.add_argument("--training-data", required=True, help="corpora, for the card")
     export.add_argument("--license", default="MIT", help="licence of the weights")
     export.add_argument("--description", default="")
-    export.add_argument("--eval", type=Path, help="prepared folder to score the model on")
+    export.add_argument(
+        "--eval", type=Path, help="prepared folder: score on its held-out utterances (or all)"
+    )
     export.add_argument("--face-map", type=Path, help="blendshapes → landmarks map (.npz)")
     export.add_argument("--metrics", type=Path, help="`train judge --json` results for the card")
     export.set_defaults(func=_guarded("export", cmd_export))

@@ -46,6 +46,8 @@ class TrainConfig:
     prosody: int = 0  # 1: add prosody-driven brows/smile to blendshape labels (emotional family)
     jaw_lag_ms: float = 0.0  # delay the jaw-opening labels (dataset.delay_jaw)
     jaw_blur_ms: float = 0.0  # and blur them (Gaussian sigma)
+    voice_copies: int = 0  # copies of each clip in another voice and room (real_mix.py)
+    nonspeech_clips: int = 0  # music/noise/typing/hum clips whose target is the rest face
     epochs: int = 20
     batch_size: int = 32  # segments per batch (windows when segment_frames = 1, as in the paper)
     segment_frames: int = 25  # frames predicted per example in one fully-convolutional pass
@@ -84,6 +86,9 @@ class TrainConfig:
         ):
             if getattr(self, key) < 1:
                 problems.append(f"{key} must be >= 1, got {getattr(self, key)}")
+        for key in ("voice_copies", "nonspeech_clips"):
+            if getattr(self, key) < 0:
+                problems.append(f"{key} must be >= 0, got {getattr(self, key)}")
         if self.width < 0:
             problems.append(f"width must be >= 0, got {self.width}")
         if self.device not in ("cpu", "cuda", "auto"):

@@ -3,9 +3,10 @@
 An utterance becomes a :class:`Clip` (its audio and one target row per 40 ms frame). Training
 cuts clips into segments of ``segment_frames`` frames and the network predicts all of them in one
 fully-convolutional pass; ``segment_frames = 1`` is exactly the paper's one-window-per-example
-training. Frame ``t`` of a clip describes audio ``[t * hop, (t + 1) * hop)``; its window starts
-``window - hop - lookahead`` samples earlier, so each clip's audio is zero-padded by that much in
-front and by ``lookahead`` behind (the same silence the engine's ring buffer starts with).
+training. Frame ``t`` of a clip is video frame ``t``, the face at ``t × 40 ms`` (DESIGN "Time"):
+its window ends ``lookahead`` samples after that instant, at sample ``t * hop + lookahead``, so
+each clip's audio is zero-padded by ``window - lookahead`` samples in front (the same silence the
+engine's ring buffer starts with) and the last windows may reach into silence behind.
 """
 
 from __future__ import annotations
@@ -66,7 +67,7 @@ def clip_from_arrays(
     delays the jaw-opening shapes of blendshape targets (:func:`delay_jaw`)."""
     audio = _array(arrays, "audio", uid).astype(np.float32)
     valid = _array(arrays, "valid", uid).astype(bool)
-    labels = _array(arrays, representation, uid).astype(np.float32)
+    labels = _labels(arrays, representation, uid)
     if audio.ndim != 1 or valid.ndim != 1 or len(labels) != len(valid):
         raise DatasetError(
             f"labels of {uid!r}: audio {audio.shape}, valid {valid.shape} and "
@@ -99,6 +100,18 @@ def clip_from_arrays(
     if not np.isfinite(targets).all() or not np.isfinite(audio).all():
         raise DatasetError(f"labels of {uid!r} contain NaN or infinity")
     return Clip(uid, audio, targets, valid, shapes)
+
+
+def _labels(arrays: Mapping[str, np.ndarray], representation: str, uid: str) -> np.ndarray:
+    """The label array for ``representation``. Without dlib's ``landmarks2d`` the 68 points are
+    taken from MediaPipe's mesh (``face_map.MESH_TO_DLIB68``, x and y): real points of the same
+    face, free of the iBUG 300-W non-commercial terms."""
+    if representation == "landmarks2d" and "landmarks2d" not in arrays and "landmarks3d" in arrays:
+        from .face_map import MESH_TO_DLIB68
+
+        mesh = np.asarray(arrays["landmarks3d"])
+        return mesh[:, list(MESH_TO_DLIB68), :2].astype(np.float32)
+    return _array(arrays, representation, uid).astype(np.float32)
 
 
 JAW_SHAPES = ("jawOpen", "mouthLowerDownLeft", "mouthLowerDownRight")
@@ -147,9 +160,9 @@ def load_clips(
 def valid_landmarks(arrays: Sequence[Mapping[str, np.ndarray]], representation: str) -> np.ndarray:
     """``(N, P, D)``: the landmarks of every valid frame of every utterance (to fit a PDM)."""
     shapes = [
-        np.asarray(a[representation])[np.asarray(a["valid"], bool)]
+        _labels(a, representation, "")[np.asarray(a["valid"], bool)]
         for a in arrays
-        if representation in a
+        if representation in a or (representation == "landmarks2d" and "landmarks3d" in a)
     ]
     if not shapes:
         raise DatasetError(f"no utterance has {representation} labels")
@@ -172,14 +185,14 @@ class SegmentDataset(Dataset[tuple[torch.Tensor, torch.Tensor, torch.Tensor]]):
         lookahead_samples: int,
     ) -> None:
         self.segment, self.window, self.hop = segment_frames, window_samples, hop_samples
-        front = window_samples - hop_samples - lookahead_samples
+        front = window_samples - lookahead_samples  # frame 0's window ends at its face time + L
         self._clips: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
         self._index: list[tuple[int, int]] = []
         for clip in clips:
             frames = len(clip.targets)
             padded_frames = -(-frames // segment_frames) * segment_frames
-            audio = np.zeros(front + padded_frames * hop_samples + lookahead_samples, np.float32)
-            body = clip.audio[: frames * hop_samples]
+            audio = np.zeros(window_samples + (padded_frames - 1) * hop_samples, np.float32)
+            body = clip.audio[: min(frames * hop_samples, len(audio) - front)]
             audio[front : front + len(body)] = body
             targets = np.zeros((padded_frames, clip.targets.shape[1]), np.float32)
             targets[:frames] = clip.targets

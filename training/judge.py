@@ -1,21 +1,27 @@
-"""``talkrig train judge MODEL...``: exported models scored on real human speech.
+"""``talkrig train judge MODEL...``: exported models scored on real material they never learned.
 
-The shipped models are trained on a bootstrap corpus; what counts is how they move a face from a
-real voice. Two checks, both on ``../shared/data`` (or any folder laid out the same way):
+Four checks, on a data folder laid out like the shared one (``grid/``, ``speech/``):
 
-- **GRID** (``grid/*.mpg``): real speech with real face video. MediaPipe labels each picture
-  (cached in ``--cache``); on the 40 ms grid we compare jawOpen (Pearson r, pooled over the clips,
-  the model's output against MediaPipe's score) and the mouth-region MAE (%), the paper's metric.
-  Landmark models have no jawOpen: their lip gap (inner-lip midpoints, as a fraction of face
-  height) is correlated with MediaPipe's instead.
-- **Speech** (``speech/*``): real read speech without video. Voiced frames (energy) should open
-  the mouth; after speech stops the mouth should close: for every silence of at least
-  ``SILENCE_MIN_S`` we measure how long after its start jawOpen (or the lip gap relative to its
-  voiced level) stays above the closed threshold. The engine's default post chain (with its
-  silence gate) is applied, as a user hears and sees it; the raw model is reported too.
+- **GRID s1** and **GRID others**: real speech with real face video. MediaPipe labels each
+  picture (cached in ``--cache``). ``grid s1`` is speaker s1's held-out utterances
+  (``training/holdout/grid_s1.txt``; all 100 from ``--s1 PREPARED`` when given, else the shared
+  clip among them); ``grid others`` the shared clips of other speakers. Rows are placed at their
+  own ``stream_time`` (row ``t`` is the face at ``t × 40 ms``) and compared with video frame
+  ``t``: jawOpen r (Pearson) pooled, over the spoken parts, and averaged per clip; the best shift
+  of the cross-correlation (negative: the face comes late); the mouth-region MAE (%), the
+  paper's metric. Landmark models have no jawOpen: their lip gap (inner-lip midpoints over the
+  face height) is correlated with MediaPipe's instead.
+- **Speech** (``speech/*``): real read speech without video. Voiced frames should open the mouth;
+  after speech stops it should close within ``CLOSE_GOAL_S``, through the engine's default post
+  chain (streamed) and raw.
+- **Non-speech** (``nonspeech.py``, its ``judge`` set): instrumental music, noise at -30 dBFS,
+  typing and fan hum must leave the mouth at rest (95th percentile of the opening above rest
+  ≤ ``NONSPEECH_GOAL``); the speech clips with that music ``UNDER_MUSIC_DB`` under them must
+  still move it (≥ ``UNDER_MUSIC_GOAL``).
 
-The ONNX file is run through ONNX Runtime exactly as the engine runs it: windows of the card's
-size, frame ``t`` predicted from the window that ends the card's look-ahead after frame ``t``.
+The ONNX file runs through ONNX Runtime exactly as the engine runs it: raw rows from windows of
+the card's size that end the card's look-ahead after the face's instant; streamed rows from the
+engine's file inference.
 """
 
 from __future__ import annotations
@@ -70,13 +76,14 @@ class RealClip:
     valid: np.ndarray | None = None
 
 
-def grid_clips(folder: Path, landmarker_path: Path, cache: Path) -> list[RealClip]:
-    """The ``*.mpg`` clips of ``folder`` with MediaPipe labels (cached as ``cache/NAME.npz``)."""
+def grid_clips(folder: Path | Sequence[Path], landmarker_path: Path, cache: Path) -> list[RealClip]:
+    """The ``*.mpg`` clips of ``folder`` (or the videos listed) with MediaPipe labels, cached as
+    ``cache/NAME.npz``."""
     from .labels import to_grid
     from .landmarker import FaceLandmarker
     from .video import decode_audio, probe
 
-    videos = sorted(folder.glob("*.mpg"))
+    videos = sorted(folder.glob("*.mpg")) if isinstance(folder, Path) else list(folder)
     if not videos:
         raise JudgeError(f"no GRID clips (*.mpg) in {str(folder)!r}")
     cache.mkdir(parents=True, exist_ok=True)
@@ -124,15 +131,16 @@ def speech_clips(folder: Path) -> list[RealClip]:
 def raw_outputs(model: Model, audio: np.ndarray) -> np.ndarray:
     """The model's output for every 40 ms frame of ``audio``: ``(T, 52)`` or ``(T, P, D)``.
 
-    Frame ``t`` (audio ``[t·hop, (t+1)·hop)``) comes from the window whose last
-    ``lookahead`` samples follow it, as in training; the audio is padded with silence at both ends.
+    Row ``t`` is the face at ``t × 40 ms`` (DESIGN "Time"): it comes from the window that ends
+    the card's look-ahead after that instant, as in training; silence pads both ends.
     """
     card = model.card
     hop, window = card.hop_samples, card.window_samples
-    front = window - hop - card.lookahead_samples
+    front = window - card.lookahead_samples
     frames = len(audio) // hop
-    padded = np.zeros(front + frames * hop + card.lookahead_samples, np.float32)
-    padded[front : front + frames * hop] = audio[: frames * hop]
+    padded = np.zeros(window + (frames - 1) * hop, np.float32)
+    body = audio[: min(frames * hop, len(padded) - front)]
+    padded[front : front + len(body)] = body
     starts = np.arange(frames) * hop
     outs = []
     for k in range(0, frames, _BATCH):
@@ -142,27 +150,24 @@ def raw_outputs(model: Model, audio: np.ndarray) -> np.ndarray:
 
 
 def streamed_outputs(model: Model, audio: np.ndarray, post: PostConfig | None = None) -> np.ndarray:
-    """What the engine sends with the ``post`` chain (default: the engine's), aligned like
-    :func:`raw_outputs`: frame ``t`` of the result shows the face for audio frame ``t`` (the
-    smoothing look-ahead, which delays the chain's output, is taken out)."""
+    """What the engine sends with the ``post`` chain (default: the engine's), one row per 40 ms:
+    row ``t`` is the frame whose ``stream_time`` is ``t × 40 ms``, as file inference gives it."""
     post = post or PostConfig(seed=0)
     card = model.card
-    front = card.window_samples - card.hop_samples - card.lookahead_samples
     frames = len(audio) // card.hop_samples
-    delay = post.savgol_lookahead if post.smoothing else 0
-    tail = card.lookahead_samples + delay * card.hop_samples
-    padded = np.concatenate(
-        [
-            np.zeros(front, np.float32),
-            audio[: frames * card.hop_samples],
-            np.zeros(tail, np.float32),
-        ]
-    )
-    frames_out = infer_audio(padded, model, post)
-    values = np.stack(
-        [f.blendshapes if f.blendshapes is not None else f.landmarks for f in frames_out]
-    )
-    return values[delay : delay + frames]
+    # enough silence behind for every look-ahead (model and smoother) to be filled
+    tail = np.zeros(card.lookahead_samples + 8 * card.hop_samples, np.float32)
+    rows: dict[int, np.ndarray] = {}
+    for frame in infer_audio(
+        np.concatenate([audio[: frames * card.hop_samples], tail]), model, post
+    ):
+        k = round(frame.stream_time / FRAME_SECONDS)
+        if 0 <= k < frames:
+            rows[k] = frame.blendshapes if frame.blendshapes is not None else frame.landmarks
+    missing = [k for k in range(frames) if k not in rows]
+    if missing:
+        raise JudgeError(f"the engine gave no frame for stream times {missing[:5]} (x 40 ms)")
+    return np.stack([rows[k] for k in range(frames)])
 
 
 def opening(model: Model, out: np.ndarray) -> np.ndarray:
@@ -196,16 +201,37 @@ def spoken_span(audio: np.ndarray) -> slice:
     return slice(int(voiced[0]), int(voiced[-1]) + 1) if len(voiced) else slice(0, 0)
 
 
+MAX_SHIFT_FRAMES = 8  # the cross-correlation looks this far either way (320 ms)
+
+
+def best_shift(preds: Sequence[np.ndarray], truths: Sequence[np.ndarray]) -> tuple[float, float]:
+    """(ms, r): how far the predicted rows must move to match the video best, and r there.
+
+    Negative: the rows must move earlier, i.e. the face comes late. Pooled over the clips, each
+    shifted within itself (frames shifted past a clip's end are left out).
+    """
+    best = (0.0, -2.0)
+    for shift in range(-MAX_SHIFT_FRAMES, MAX_SHIFT_FRAMES + 1):
+        # row t + d of the prediction against video frame t: moving the rows by -d
+        a, b = [], []
+        for pred, truth in zip(preds, truths, strict=True):
+            n = len(truth)
+            lo, hi = max(0, -shift), min(n, n - shift)
+            if hi > lo:
+                a.append(pred[lo + shift : hi + shift])
+                b.append(truth[lo:hi])
+        r = pearson(np.concatenate(a), np.concatenate(b)) if a else float("nan")
+        if r > best[1]:
+            best = (-shift * FRAME_SECONDS * 1000.0, r)
+    return best
+
+
 def judge_grid(model: Model, clips: Sequence[RealClip]) -> dict[str, float]:
-    """jawOpen (or lip-gap) r pooled over the clips and over their spoken parts, per-clip r,
-    and the mouth-region MAE (%) against MediaPipe's scores."""
-    pairs: dict[str, list[np.ndarray]] = {
-        "pred": [],
-        "true": [],
-        "pred spoken": [],
-        "true spoken": [],
-    }
-    rows, errors = {}, []
+    """jawOpen (or lip-gap) r of the rows at their own ``stream_time``: pooled over the clips,
+    over their spoken parts, averaged per clip (each face rests at its own jaw level, which no
+    voice tells); the best shift of the cross-correlation; the mouth-region MAE (%)."""
+    pairs: dict[str, list[np.ndarray]] = {k: [] for k in ("pred", "true", "pred sp", "true sp")}
+    full_pred, full_true, per_clip, errors = [], [], [], []
     blendshapes = model.card.representation is Representation.BLENDSHAPES
     for clip in clips:
         assert clip.blendshapes is not None and clip.mesh is not None and clip.valid is not None
@@ -221,19 +247,29 @@ def judge_grid(model: Model, clips: Sequence[RealClip]) -> dict[str, float]:
             truth = lip_gap(clip.mesh[:n], _MP_LIPS, _MP_HEIGHT)
         spoken = np.zeros(n, bool)
         spoken[spoken_span(clip.audio[: n * HOP_SAMPLES])] = True
-        rows[f"r {clip.name}"] = pearson(pred[valid], truth[valid])
+        per_clip.append(pearson(pred[valid], truth[valid]))
         pairs["pred"].append(pred[valid])
         pairs["true"].append(truth[valid])
-        pairs["pred spoken"].append(pred[valid & spoken])
-        pairs["true spoken"].append(truth[valid & spoken])
+        pairs["pred sp"].append(pred[valid & spoken])
+        pairs["true sp"].append(truth[valid & spoken])
+        # the shift search needs whole clips; invalid frames are rare and take the clip's mean
+        full_pred.append(pred)
+        full_true.append(np.where(valid, truth, truth[valid].mean() if valid.any() else 0.0))
     key = "jawOpen r" if blendshapes else "lip-gap r"
+    shift_ms, shift_r = best_shift(full_pred, full_true)
+    finite = [r for r in per_clip if np.isfinite(r)]
     result = {
+        f"{key} per clip": float(np.mean(finite)) if finite else float("nan"),
         key: pearson(np.concatenate(pairs["pred"]), np.concatenate(pairs["true"])),
         f"{key} spoken": pearson(
-            np.concatenate(pairs["pred spoken"]), np.concatenate(pairs["true spoken"])
+            np.concatenate(pairs["pred sp"]), np.concatenate(pairs["true sp"])
         ),
-        **rows,
+        "best shift ms": shift_ms,
+        f"{key} at best shift": shift_r,
+        "clips": float(len(clips)),
     }
+    if len(clips) <= 4:
+        result.update({f"r {clip.name}": r for clip, r in zip(clips, per_clip, strict=True)})
     if errors:
         result["MAE mouth %"] = float(100.0 * np.concatenate(errors).mean())
     return result
@@ -315,12 +351,92 @@ def judge_speech(model: Model, clips: Sequence[RealClip]) -> dict[str, float]:
     }
 
 
-def judge(model: Model, data: Path, landmarker: Path, cache: Path) -> dict[str, Any]:
-    """Both checks for one model: ``{"grid": {...}, "speech": {...}}``."""
-    return {
-        "grid": judge_grid(model, grid_clips(data / "grid", landmarker, cache)),
-        "speech": judge_speech(model, speech_clips(data / "speech")),
-    }
+# every section a judge writes into a card, including the old single "grid" one it replaces
+JUDGED_SECTIONS = ("grid", "grid s1", "grid others", "speech", "non-speech")
+NONSPEECH_GOAL = 0.05  # jawOpen p95 on sounds that are not a voice
+UNDER_MUSIC_DB = 10.0  # speech with music this far under it must still move the mouth
+UNDER_MUSIC_GOAL = 0.15
+
+
+def _p95_opening(model: Model, audio: np.ndarray, rest: float) -> np.ndarray:
+    """How far the streamed mouth opens above its rest, per frame."""
+    return opening(model, streamed_outputs(model, audio)) - rest
+
+
+def judge_nonspeech(model: Model, speech: Sequence[RealClip]) -> dict[str, float]:
+    """The streamed mouth on the judge's non-speech set (instrumental music, -30 dBFS noise,
+    typing, fan hum: 95th percentile of the opening above rest, per sound and overall) and on
+    ``speech`` with that music ``UNDER_MUSIC_DB`` under it (95th percentile of the opening)."""
+    from .nonspeech import mix_under, nonspeech_set
+
+    rest = float(opening(model, model.rest_output()[None])[0])
+    sounds = nonspeech_set("judge")
+    result, pooled = {}, []
+    for name, audio in sounds.items():
+        values = _p95_opening(model, audio, rest)
+        result[f"p95 {name}"] = float(np.percentile(values, 95))
+        pooled.append(values)
+    result["p95 non-speech"] = float(np.percentile(np.concatenate(pooled), 95))
+    beds = [a for n, a in sounds.items() if n.startswith("music")]
+    mixed = []
+    for k, clip in enumerate(speech):
+        audio = mix_under(clip.audio, beds[k % len(beds)], UNDER_MUSIC_DB)
+        mixed.append(_p95_opening(model, audio, rest))
+    if mixed:
+        result["p95 speech under music"] = float(np.percentile(np.concatenate(mixed), 95))
+    return result
+
+
+def judge(
+    model: Model, data: Path, landmarker: Path, cache: Path, s1: Path | None = None
+) -> dict[str, Any]:
+    """Every check for one model. ``grid s1``: speaker s1's held-out utterances (from the
+    prepared folder ``s1`` when given, else the shared clips that are on the held-out list);
+    ``grid others``: the shared clips of other speakers; ``speech``; ``non-speech``."""
+    from .holdout import held_out
+
+    clips = grid_clips(data / "grid", landmarker, cache)
+    within = held_out()
+    others = [c for c in clips if c.name not in within]
+    s1_clips = heldout_clips(s1) if s1 is not None else [c for c in clips if c.name in within]
+    speech = speech_clips(data / "speech")
+    results: dict[str, Any] = {}
+    if s1_clips:
+        results["grid s1"] = judge_grid(model, s1_clips)
+    if others:
+        results["grid others"] = judge_grid(model, others)
+    results["speech"] = judge_speech(model, speech)
+    results["non-speech"] = judge_nonspeech(model, speech)
+    return results
+
+
+def heldout_clips(prepared: Path) -> list[RealClip]:
+    """Speaker s1's held-out utterances from a folder ``talkrig train prepare grid`` wrote."""
+    from .holdout import held_out
+    from .labels import load_labels
+    from .manifest import CorpusError, read_manifest
+
+    try:
+        rows = read_manifest(prepared / "manifest.jsonl")
+    except CorpusError as exc:
+        raise JudgeError(str(exc)) from None
+    within = held_out()
+    chosen = [u for u in rows if u.source and Path(u.source).stem in within]
+    if not chosen:
+        raise JudgeError(f"{str(prepared)!r} holds none of the held-out GRID s1 utterances")
+    out = []
+    for u in chosen:
+        arrays = load_labels(prepared / "labels", u)
+        out.append(
+            RealClip(
+                Path(u.source).stem,
+                arrays["audio"],
+                arrays["blendshapes"],
+                arrays["landmarks3d"],
+                arrays["valid"],
+            )
+        )
+    return out
 
 
 def card_metrics(results: Mapping[str, Mapping[str, float]]) -> dict[str, float]:
@@ -338,7 +454,8 @@ def write_card_metrics(path: Path, card: ModelCard, results: Mapping[str, Any]) 
     import onnx
 
     judged = card_metrics(results)
-    kept = {k: v for k, v in card.metrics.items() if k.split(": ", 1)[0] not in results}
+    judged_sections = {*results, *JUDGED_SECTIONS}
+    kept = {k: v for k, v in card.metrics.items() if k.split(": ", 1)[0] not in judged_sections}
     new = dataclasses.replace(card, metrics={**kept, **judged})
     partial = path.with_name(path.name + ".partial")
     try:
@@ -369,6 +486,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("models", nargs="+", help="model names or .onnx paths")
     add_data_arguments(parser, "grid/ and speech/")
     parser.add_argument(
+        "--s1",
+        type=Path,
+        help="folder `talkrig train prepare grid` wrote for GRID s1: judge its held-out "
+        "utterances (default: only the shared clips on the held-out list)",
+    )
+    parser.add_argument(
         "--write-card",
         action="store_true",
         help="also write the figures into each model's card (models given as .onnx paths only)",
@@ -388,7 +511,7 @@ def run(args: argparse.Namespace) -> int:
             model = load_model(name, providers="cpu", threads=1)
         except ModelError as exc:
             raise JudgeError(str(exc)) from None
-        results[model.card.name] = judge(model, args.data, landmarker, args.cache)
+        results[model.card.name] = judge(model, args.data, landmarker, args.cache, args.s1)
         print(json.dumps({model.card.name: results[model.card.name]}, indent=1))
         if args.write_card:
             write_card_metrics(model.path, model.card, results[model.card.name])

@@ -1,0 +1,169 @@
+"""Models from real faces: the held-out list, the time rule of a training target, the voice
+copies and non-speech negatives, and the judge's shift search."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from talkrig.models.contract import HOP_SAMPLES, SAMPLE_RATE
+from talkrig.training import judge
+from talkrig.training.dataset import Clip, SegmentDataset
+from talkrig.training.holdout import held_out, without_held_out
+from talkrig.training.manifest import Utterance
+from talkrig.training.nonspeech import NonSpeechError, mix_under, nonspeech_set
+from talkrig.training.real_mix import (
+    MixSettings,
+    mixed_clips,
+    rest_face,
+    retime,
+    warp_formants,
+)
+from tests.conftest import need
+
+
+def test_the_held_out_list_is_ten_percent_of_s1_and_holds_the_shared_clip(
+    shared_data: Path,
+) -> None:
+    names = held_out()
+    assert len(names) == 100 and "bbaf2n" in names
+    s1 = shared_data / "grid_s1" / "s1"
+    need(s1.is_dir(), f"{s1} is missing")
+    assert all((s1 / f"{name}.mkv").is_file() for name in names)
+    # the other speakers' shared clips are not s1's, so they are not on s1's list
+    assert not {"lbax4n", "id2_vcd_swwp2s"} & names
+
+
+def test_training_never_sees_a_held_out_utterance() -> None:
+    def row(stem: str) -> Utterance:
+        return Utterance(f"grid-s1-{stem}", "grid", "s1", f"/x/s1/{stem}.mkv", 25.0, 16000, 3.0)
+
+    kept = without_held_out([row("bbaf2n"), row("bbal8p"), row("zzzz9z")])
+    assert [u.id for u in kept] == ["grid-s1-zzzz9z"]
+
+
+@pytest.mark.parametrize("lookahead", [0, HOP_SAMPLES, 3 * HOP_SAMPLES])
+def test_a_target_is_the_face_at_its_window_end_minus_the_look_ahead(lookahead: int) -> None:
+    frames, window = 20, 7 * HOP_SAMPLES
+    audio = np.arange(frames * HOP_SAMPLES, dtype=np.float32) + 1.0  # sample i holds i + 1
+    clip = Clip("c", audio, np.zeros((frames, 1), np.float32), np.ones(frames, bool))
+    data = SegmentDataset([clip], 1, window, HOP_SAMPLES, lookahead)
+    for t in (0, 5, frames - 1):
+        x = data[t][0].numpy()
+        end = t * HOP_SAMPLES + lookahead  # the window ends L samples after frame t's instant
+        inside = np.array([i for i in range(end - window, end) if 0 <= i < len(audio)], int)
+        expected = np.zeros(window, np.float32)
+        expected[inside - (end - window)] = audio[inside]
+        np.testing.assert_array_equal(x, expected)
+
+
+def test_best_shift_finds_a_late_face() -> None:
+    rng = np.random.default_rng(0)
+    truth = [rng.normal(size=200).cumsum() for _ in range(3)]
+    late = [np.concatenate([np.zeros(3), t[:-3]]) for t in truth]  # 3 frames = 120 ms late
+    ms, r = judge.best_shift(late, truth)
+    assert ms == pytest.approx(-120.0) and r > 0.99
+    assert judge.best_shift(truth, truth)[0] == 0.0
+
+
+def _speechlike(seconds: float, rng: np.random.Generator) -> np.ndarray:
+    t = np.arange(int(seconds * SAMPLE_RATE)) / SAMPLE_RATE
+    envelope = (np.sin(2 * np.pi * 3 * t) > 0).astype(float)
+    return (0.3 * envelope * np.sin(2 * np.pi * 150 * t * (1 + 0.1 * rng.random()))).astype(
+        np.float32
+    )
+
+
+def test_retime_follows_a_faster_voice() -> None:
+    frames = 50
+    targets = np.linspace(0, 1, frames, dtype=np.float32)[:, None]
+    clip = Clip("c", np.zeros(frames * HOP_SAMPLES, np.float32), targets, np.ones(frames, bool))
+    faster = retime(clip, 1.25, np.zeros(40 * HOP_SAMPLES, np.float32))
+    assert len(faster.targets) == 40
+    # frame k of the faster take shows what frame 1.25 k of the original showed
+    assert faster.targets[20, 0] == pytest.approx(targets[25, 0], abs=1e-6)
+
+
+def test_formant_warp_moves_the_spectrum_up_and_keeps_the_timing() -> None:
+    rng = np.random.default_rng(1)
+    audio = _speechlike(1.0, rng)
+
+    def centroid(x: np.ndarray) -> float:
+        spectrum = np.abs(np.fft.rfft(x))
+        return float((spectrum * np.arange(len(spectrum))).sum() / spectrum.sum())
+
+    up = warp_formants(audio, 1.15)
+    assert len(up) == len(audio)
+    assert centroid(up) > 1.08 * centroid(audio)
+    with pytest.raises(ValueError, match="formant warp"):
+        warp_formants(audio, 3.0)
+
+
+def _fluidsynth() -> None:
+    need(shutil.which("fluidsynth") is not None, "fluidsynth is not installed (apt)")
+
+
+def test_nonspeech_sets_are_sound_and_disjoint() -> None:
+    _fluidsynth()
+    judge_set, again = nonspeech_set("judge", 2.0, pieces=2), nonspeech_set("judge", 2.0, pieces=2)
+    train_set = nonspeech_set("train", 2.0, pieces=2)
+    assert set(judge_set) == {"music-0", "music-1", "noise-white", "noise-pink", "noise-brown",
+                              "keyboard", "fan-hum"}  # fmt: skip
+    for name, audio in judge_set.items():
+        np.testing.assert_array_equal(audio, again[name])  # seeded
+        assert np.isfinite(audio).all() and np.abs(audio).max() <= 1.0
+        assert np.sqrt(np.mean(audio**2)) > 1e-3, name  # not silence
+    noise_rms = np.sqrt(np.mean(judge_set["noise-pink"] ** 2))
+    assert 20 * np.log10(noise_rms) == pytest.approx(-30.0, abs=0.1)
+    assert not np.allclose(judge_set["music-0"], train_set["music-0"])
+    with pytest.raises(ValueError, match="split"):
+        nonspeech_set("test")
+
+
+def test_missing_soundfont_is_one_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    from talkrig.training import nonspeech
+
+    monkeypatch.setattr(nonspeech, "SOUNDFONTS", (Path("/nonexistent.sf2"),))
+    with pytest.raises(NonSpeechError, match="apt-get install fluidsynth timgm6mb-soundfont"):
+        nonspeech.soundfont()
+
+
+def test_music_under_speech_sits_at_the_level_asked() -> None:
+    rng = np.random.default_rng(2)
+    speech = _speechlike(2.0, rng)
+    bed = rng.normal(size=8000).astype(np.float32)
+    mixed = mix_under(speech, bed, 10.0)
+    added = mixed - speech
+    frames = speech.reshape(-1, HOP_SAMPLES)
+    power = np.sort((frames**2).mean(1))
+    active = power[len(power) // 2 :].mean()
+    assert 10 * np.log10(active / np.mean(added**2)) == pytest.approx(10.0, abs=0.3)
+
+
+def test_mixed_clips_add_voice_copies_and_rest_faced_negatives() -> None:
+    _fluidsynth()
+    clips = []
+    for k in range(2):
+        t = np.arange(int(1.5 * SAMPLE_RATE)) / SAMPLE_RATE
+        voice = (0.3 * np.sin(2 * np.pi * (140 + 20 * k) * t)).astype(np.float32)
+        audio = np.concatenate([np.zeros(SAMPLE_RATE // 2, np.float32), voice])
+        frames = len(audio) // HOP_SAMPLES
+        targets = np.full((frames, 2), 0.5, np.float32)
+        targets[: SAMPLE_RATE // 2 // HOP_SAMPLES] = (0.1, 0.2)  # the face in the silence
+        clips.append(Clip(f"c{k}", audio, targets, np.ones(frames, bool)))
+    rest = rest_face(clips)
+    np.testing.assert_allclose(rest, [0.1, 0.2])
+    out = mixed_clips(clips, MixSettings(voice_copies=2, nonspeech_clips=3), seed=0)
+    assert len(out) == 2 + 4 + 3
+    negatives = [c for c in out if c.id.startswith("nonspeech-")]
+    assert len(negatives) == 3
+    for clip in negatives:
+        np.testing.assert_allclose(clip.targets, np.tile(rest, (len(clip.targets), 1)))
+    for clip in out:
+        assert len(clip.targets) == len(clip.valid) == len(clip.audio) // HOP_SAMPLES
+        assert np.isfinite(clip.audio).all()
+    again = mixed_clips(clips, MixSettings(voice_copies=2, nonspeech_clips=3), seed=0)
+    np.testing.assert_array_equal(out[3].audio, again[3].audio)  # seeded

@@ -1,0 +1,137 @@
+"""Training clips for "any voice, voice not noise" from one real speaker's clips.
+
+GRID s1 gives a real face for every 40 ms, but one voice. Each real clip is copied
+``voice_copies`` times with another voice and another room: played faster or slower like a
+tape (pitch and vocal tract together; the face track is resampled to the new timing), its
+spectral envelope warped on its own (vocal-tract length), then a random microphone, room, noise
+and, sometimes, a music bed under it (the face still talks). ``nonspeech_clips`` clips of
+instrumental music, noise, typing and hum are added whose every frame is the speaker's rest face:
+the network itself learns that a sound which is not a voice does not open the mouth.
+
+Everything is seeded (``config.seed``), so a recipe gives the same clips every time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import signal
+
+from talkrig.models.contract import HOP_SAMPLES
+
+from .augment import AugmentSettings, augment, change_speed
+from .dataset import Clip
+
+# tape speed (pitch and formants together) and formant-only warp ranges: s1 is an adult male;
+# these reach up to a typical female voice's formants (about +20 %) and down a little
+SPEED = (0.85, 1.2)
+WARP = (0.9, 1.18)
+MUSIC_BED_PROBABILITY = 0.3
+MUSIC_BED_DB = (6.0, 20.0)  # music this far under the voice
+QUIET_DB = -35.0  # frames this far under a clip's loudest are at rest (for the rest face)
+
+
+@dataclass(frozen=True)
+class MixSettings:
+    """How many copies and negatives, and how loud the voice may be."""
+
+    voice_copies: int = 0
+    nonspeech_clips: int = 0
+    nonspeech_seconds: float = 6.0
+
+
+def warp_formants(audio: np.ndarray, factor: float) -> np.ndarray:
+    """The spectral envelope (and harmonics) stretched by ``factor`` in frequency, timing kept:
+    a longer or shorter vocal tract. STFT magnitudes resampled along frequency, phase kept."""
+    if not 0.5 <= factor <= 2.0:
+        raise ValueError(f"formant warp {factor} outside [0.5, 2]")
+    _, _, spec = signal.stft(audio, nperseg=512, noverlap=384)
+    bins = np.arange(spec.shape[0], dtype=np.float64)
+    source = bins / factor
+    magnitude = np.abs(spec)
+    warped = np.empty_like(magnitude)
+    for t in range(magnitude.shape[1]):
+        warped[:, t] = np.interp(source, bins, magnitude[:, t], right=0.0)
+    _, out = signal.istft(warped * np.exp(1j * np.angle(spec)), nperseg=512, noverlap=384)
+    out = out[: len(audio)]
+    if len(out) < len(audio):
+        out = np.pad(out, (0, len(audio) - len(out)))
+    return out.astype(np.float32)
+
+
+def retime(clip: Clip, factor: float, audio: np.ndarray) -> Clip:
+    """``clip``'s face track on the timing of its audio played ``factor`` times faster."""
+    frames = len(audio) // HOP_SAMPLES
+    source = np.arange(frames) * factor
+    old = np.arange(len(clip.targets))
+    targets = np.stack(
+        [np.interp(source, old, clip.targets[:, d]) for d in range(clip.targets.shape[1])], axis=1
+    ).astype(np.float32)
+    nearest = np.clip(np.round(source).astype(int), 0, len(clip.valid) - 1)
+    valid = clip.valid[nearest] & (source <= len(clip.valid) - 1)
+    return Clip(clip.id, audio[: frames * HOP_SAMPLES], targets, valid)
+
+
+def rest_face(clips: Sequence[Clip]) -> np.ndarray:
+    """``(D,)`` the median target over the quiet, valid frames of ``clips``: the face at rest."""
+    rows = []
+    for clip in clips:
+        frames = min(len(clip.targets), len(clip.audio) // HOP_SAMPLES)
+        power = (clip.audio[: frames * HOP_SAMPLES].reshape(frames, HOP_SAMPLES) ** 2).mean(1)
+        level = 10 * np.log10(np.maximum(power, 1e-12) / max(float(power.max()), 1e-12))
+        rows.append(clip.targets[:frames][(level < QUIET_DB) & clip.valid[:frames]])
+    quiet = np.concatenate(rows)
+    if not len(quiet):
+        raise ValueError("no quiet frames to take the rest face from")
+    return np.median(quiet, axis=0).astype(np.float32)
+
+
+def voice_copy(clip: Clip, rng: np.random.Generator, beds: Sequence[np.ndarray]) -> Clip:
+    """One copy of ``clip`` in another voice and room (see the module docstring)."""
+    from .nonspeech import mix_under
+
+    factor = float(rng.uniform(*SPEED))
+    audio = change_speed(clip.audio, factor)
+    audio = warp_formants(audio, float(rng.uniform(*WARP)))
+    if beds and rng.random() < MUSIC_BED_PROBABILITY:
+        bed = beds[int(rng.integers(len(beds)))]
+        offset = int(rng.integers(max(1, len(bed) - len(audio))))
+        audio = mix_under(audio, bed[offset:], float(rng.uniform(*MUSIC_BED_DB)))
+    audio = augment(audio, rng, AugmentSettings())
+    copy = retime(clip, factor, audio)
+    return Clip(f"{clip.id}~v{int(rng.integers(1 << 30))}", copy.audio, copy.targets, copy.valid)
+
+
+def nonspeech_clip(
+    name: str, audio: np.ndarray, rest: np.ndarray, rng: np.random.Generator
+) -> Clip:
+    """A non-speech sound at a random level whose every frame is the rest face."""
+    gain = 10.0 ** (float(rng.uniform(-20.0, 6.0)) / 20.0)
+    audio = np.clip(audio * gain, -1.0, 1.0).astype(np.float32)
+    frames = len(audio) // HOP_SAMPLES
+    targets = np.tile(rest, (frames, 1)).astype(np.float32)
+    return Clip(name, audio[: frames * HOP_SAMPLES], targets, np.ones(frames, bool))
+
+
+def mixed_clips(clips: Sequence[Clip], settings: MixSettings, seed: int) -> list[Clip]:
+    """``clips`` plus their voice copies and the non-speech negatives (module docstring)."""
+    from .nonspeech import nonspeech_set
+
+    if not settings.voice_copies and not settings.nonspeech_clips:
+        return list(clips)
+    rng = np.random.default_rng(seed + 1000)
+    pieces = max(4, settings.nonspeech_clips // 2)
+    sounds = nonspeech_set("train", settings.nonspeech_seconds, pieces=pieces)
+    beds = [a for n, a in sounds.items() if n.startswith("music")]
+    out = list(clips)
+    for clip in clips:
+        out += [voice_copy(clip, rng, beds) for _ in range(settings.voice_copies)]
+    if settings.nonspeech_clips:
+        rest = rest_face(clips)
+        names = sorted(sounds)
+        for k in range(settings.nonspeech_clips):
+            name = names[k % len(names)]
+            out.append(nonspeech_clip(f"nonspeech-{name}-{k}", sounds[name], rest, rng))
+    return out
