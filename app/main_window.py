@@ -22,6 +22,7 @@ from talkrig.app.quick_setup import Preset
 from talkrig.app.render_menu import add_render_action
 from talkrig.app.settings import AppSettings, SettingsStore
 from talkrig.app.stream import StartError, StreamSession
+from talkrig.app.target_words import scrub
 from talkrig.app.widgets.avatar_box import AvatarBox
 from talkrig.app.widgets.bars import BlendshapeBars
 from talkrig.app.widgets.device_box import DeviceBox, DevicePicker
@@ -128,6 +129,7 @@ class MainWindow(QMainWindow):
         self.model_box.activated.connect(self._model_chosen)
         self.profiles.chosen.connect(self._profile_chosen)
         self.targets.problem.connect(self.log)
+        self.targets.state_changed.connect(self.log)
         self.targets.changed.connect(self._targets_changed)
         self.timer.timeout.connect(self._tick)
         self.gain_box.valueChanged.connect(self._gain_changed)
@@ -195,9 +197,7 @@ class MainWindow(QMainWindow):
         except (StartError, ProfileError) as exc:
             self.log(str(exc))
             return False
-        for problem in self.session.target_errors:
-            self.log(problem)
-        self.targets.show_live(self.session.targets)
+        self.targets.show_live(self.session.targets)  # logs each target's state, and why
         self.plots.clear()
         self.start_button.setText("Stop")
         self.timer.start()
@@ -242,9 +242,8 @@ class MainWindow(QMainWindow):
         """Hand the enabled targets to the running stream: only changed ones are swapped."""
         if self.session is None:
             return
-        for problem in self.session.set_targets(self.targets.enabled_specs()):
-            self.log(problem)
-        self.targets.show_live(self.session.targets)
+        self.session.set_targets(self.targets.enabled_specs())
+        self.targets.show_live(self.session.targets)  # logs why a new one did not open
 
     def _gain_changed(self, db: float) -> None:
         if self.session is not None:
@@ -310,7 +309,9 @@ class MainWindow(QMainWindow):
 
     # -- log, close -----------------------------------------------------------------------------
     def log(self, message: str) -> None:
-        """Show a problem in the log panel and the status bar (GUI thread)."""
+        """Show a problem or a state change in the log panel (with its time) and the status
+        bar, in plain words: exception names and errno numbers are left out (GUI thread)."""
+        message = scrub(message)
         self.log_panel.add(message)
         self.statusBar().showMessage(message, 10_000)
 

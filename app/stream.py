@@ -25,6 +25,7 @@ from talkrig.bridge.engine import Engine, EngineOptions
 from talkrig.bridge.frame import FaceFrame
 from talkrig.bridge.post.profile import AvatarProfile
 from talkrig.bridge.remote import RemoteEngine, RemoteState
+from talkrig.bridge.senders.advice import explain_error
 from talkrig.models.errors import ModelError
 from talkrig.models.loader import Model, load_model
 from talkrig.models.registry import Registry
@@ -224,8 +225,9 @@ class StreamSession:
         if remote is not None:
             text = f"remote {remote.url}: {remote.status}"
             text += f", model {remote.model}" if remote.model else ""
-            if remote.reconnects:
-                text += f" ({remote.reconnects} reconnects; last: {remote.last_error})"
+            if remote.reconnects and remote.last_error:
+                why = explain_error(remote.url, remote.last_error)
+                text += f" ({remote.reconnects} reconnects; last: {why})"
             return text
         model = self.model
         if model is None:

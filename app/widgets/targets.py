@@ -6,6 +6,7 @@ import time
 from collections.abc import Iterable, Mapping
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
@@ -21,12 +22,14 @@ from talkrig.app.choices import is_local_unity
 from talkrig.app.live_targets import LiveTargets
 from talkrig.app.settings import TargetSetting
 from talkrig.app.target_check import check_target
+from talkrig.app.target_words import PROBLEM, condition, open_failure, state_text
 from talkrig.bridge.senders.base import SenderState
 from talkrig.bridge.senders.targets import SPEC_HELP, TargetError
 
 _SPEC, _STATE = 0, 1
 _ACCEPTED = Qt.ItemDataRole.UserRole  # the spec text last accepted, to undo a refused edit
 IDLE = "not running"
+PROBLEM_COLOUR = "#c0392b"
 RATE_WINDOW_S = 1.0  # frames/s is counted over at least this long, so it does not flicker
 
 
@@ -56,20 +59,6 @@ class SendRates:
                 del table[spec]
 
 
-def state_text(state: SenderState, rate: float | None = None) -> str:
-    """A target's state for its table cell: frames/s once known, and a failing target leads
-    with the error, so it shows even where the cell is too narrow for the rest."""
-    if rate is None:
-        sent = f"{state.frames_sent} frames sent"
-    else:
-        sent = f"{rate:.0f} frames/s, {state.frames_sent} sent"
-    if state.last_error is None:
-        return sent
-    if state.ok:
-        return f"{sent}; recovered from: {state.last_error}"
-    return f"ERROR: {state.last_error} ({sent})"
-
-
 class TargetsPanel(QWidget):
     """A two-column table (checkable, editable spec; state) and an entry line to add a spec.
 
@@ -77,10 +66,13 @@ class TargetsPanel(QWidget):
         changed: the list, a spec or an enabled flag changed (the window hands the enabled
             specs to a running stream, which swaps only the targets that changed).
         problem(str): a spec was refused; the message names it.
+        state_changed(str): a running target's condition changed (``spec: sending``, or the
+            reason it is not reaching its receiver); once per change, for the log.
     """
 
     changed = Signal()
     problem = Signal(str)
+    state_changed = Signal(str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -92,6 +84,7 @@ class TargetsPanel(QWidget):
         self.table.horizontalHeader().setSectionResizeMode(_STATE, QHeaderView.ResizeMode.Stretch)
         self.table.verticalHeader().setVisible(False)
         self.rates = SendRates()
+        self._conditions: dict[str, str] = {}  # spec → its last logged condition
         self.entry = QLineEdit()
         self.entry.setPlaceholderText("vmc://127.0.0.1:39539")
         self.entry.setToolTip(SPEC_HELP)
@@ -179,7 +172,9 @@ class TargetsPanel(QWidget):
         return self._item(row, _STATE).text()
 
     def show_states(self, states: Mapping[str, SenderState | str]) -> None:
-        """Per spec: a live SenderState, or a text such as an error at start; others idle."""
+        """Per spec: a live SenderState, or a text such as an error at start; others idle.
+        A cell that needs attention is red; each change of a running target's condition is
+        emitted once (``state_changed``)."""
         now = time.monotonic()
         self.rates.keep_only(s for s, v in states.items() if isinstance(v, SenderState))
         self.table.blockSignals(True)
@@ -190,15 +185,34 @@ class TargetsPanel(QWidget):
                 text = state_text(state, self.rates.rate(state, now))
             else:
                 text = state
-            self._item(row, _STATE).setText(text)
-            self._item(row, _STATE).setToolTip(text)
+            item = self._item(row, _STATE)
+            item.setText(text)
+            item.setToolTip(text)
+            item.setForeground(
+                QBrush(QColor(PROBLEM_COLOUR)) if text.startswith(PROBLEM) else QBrush()
+            )
         self.table.blockSignals(False)
+        self._log_changes(states)
+
+    def _log_changes(self, states: Mapping[str, SenderState | str]) -> None:
+        if not states:  # stopped: the next start logs afresh
+            self._conditions.clear()
+            return
+        for spec, state in states.items():
+            now = condition(state) if isinstance(state, SenderState) else state
+            now = now.removeprefix(PROBLEM)
+            if self._conditions.get(spec) != now:
+                self._conditions[spec] = now
+                self.state_changed.emit(f"{spec}: {now}")
+
+    def has_problem(self, row: int) -> bool:
+        """Whether ``row``'s state asks for the user's attention (shown in red)."""
+        return self.state_text(row).startswith(PROBLEM)
 
     def show_live(self, live: LiveTargets) -> None:
         """The running stream's targets: each open one's state; one that could not open, why."""
         states: dict[str, SenderState | str] = {
-            spec: "ERROR: " + problem.removeprefix(f"target {spec!r}: ")
-            for spec, problem in live.failed.items()
+            spec: PROBLEM + open_failure(spec, problem) for spec, problem in live.failed.items()
         }
         states.update({s.spec: s.state() for s in live.senders})
         self.show_states(states)

@@ -3,6 +3,7 @@ the real engine streams the demo voice to real UDP receivers."""
 
 from __future__ import annotations
 
+import re
 import socket
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -13,7 +14,8 @@ from pytestqt.qtbot import QtBot
 
 from talkrig.app.main_window import MainWindow
 from talkrig.app.settings import DEMO_DEVICE, ENGINE_REMOTE, SettingsStore, TargetSetting
-from talkrig.app.widgets.targets import SendRates, state_text
+from talkrig.app.target_words import state_text
+from talkrig.app.widgets.targets import PROBLEM_COLOUR, SendRates
 from talkrig.app.window_layout import WINDOW_SIZE
 from talkrig.bridge.announce import AnnounceListener
 from talkrig.bridge.senders.base import SenderState
@@ -150,12 +152,19 @@ def test_a_target_nobody_listens_on_shows_its_error_first(window: MainWindow, qt
     spec = f"vmc://127.0.0.1:{free_udp_port()}"  # nothing there: every send is refused
     assert window.targets.add(spec)
     assert window.start()
-    qtbot.waitUntil(lambda: window.targets.state_text(0).startswith("ERROR: "), timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: window.targets.has_problem(0), timeout=WAIT_MS)
     text = window.targets.state_text(0)
-    assert "ConnectionRefused" in text and text.endswith(" sent)")
+    port = spec.rsplit(":", 1)[1]
+    reason = f"nothing is listening on 127.0.0.1:{port} — is VSeeFace's VMC receiver on?"
+    assert text.startswith(f"⚠ {reason} (") and text.endswith(" sent)")
+    assert "Error" not in text and "Errno" not in text
     assert window.targets.table.item(0, 1).toolTip() == text  # the full text, however narrow
+    assert window.targets.table.item(0, 1).foreground().color().name() == PROBLEM_COLOUR
+    assert re.search(rf"\d\d:\d\d:\d\d  {re.escape(spec)}: {re.escape(reason)}", _log(window))
+    assert _log(window).count(reason) == 1  # a lasting state is said once, not every tick
     window.stop()
     assert window.targets.state_text(0) == "not running"
+    assert not window.targets.has_problem(0)
 
 
 def test_a_target_whose_port_is_taken_shows_why_and_runs_once_it_is_free(
@@ -167,8 +176,9 @@ def test_a_target_whose_port_is_taken_shows_why_and_runs_once_it_is_free(
     try:
         window.targets.set_targets([TargetSetting(spec)])  # as restored from settings
         assert window.start()
-        assert window.targets.state_text(0).startswith("ERROR: UDP port already in use")
-        assert f"target {spec!r}: UDP port already in use" in _log(window)
+        taken = f"UDP port {port_of(busy)} here is taken by another program"
+        assert window.targets.state_text(0).startswith(f"⚠ {taken}")
+        assert f"{spec}: {taken}" in _log(window) and "Errno" not in _log(window)
     finally:
         busy.close()  # the other program lets go of the port
     qtbot.waitUntil(lambda: " sent" in window.targets.state_text(0), timeout=WAIT_MS)
@@ -183,9 +193,9 @@ def test_state_text_leads_with_an_error_only_while_it_lasts() -> None:
 
     assert state_text(state(0, True)) == "7 frames sent"
     assert state_text(state(0, True), 24.6) == "25 frames/s, 7 sent"
-    assert state_text(state(2, False), 0.0) == "ERROR: OSError: boom (0 frames/s, 7 sent)"
-    assert state_text(state(2, False)) == "ERROR: OSError: boom (7 frames sent)"
-    assert state_text(state(2, True)) == "7 frames sent; recovered from: OSError: boom"
+    assert state_text(state(2, False), 0.0) == "⚠ boom (0 frames/s, 7 sent)"
+    assert state_text(state(2, False)) == "⚠ boom (7 frames sent)"
+    assert state_text(state(2, True)) == "7 frames sent (earlier: boom)"
 
 
 def test_the_first_size_fits_a_small_or_scaled_screen(window: MainWindow) -> None:
