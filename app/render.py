@@ -39,6 +39,7 @@ from talkrig.app.widgets.face import (
     landmark_shape,
     landmark_view,
 )
+from talkrig.bridge.audio.sanitise import sanitise
 from talkrig.bridge.offline import infer_audio
 from talkrig.bridge.post.chain import PostChain, PostConfig
 from talkrig.bridge.post.profile import AvatarProfile
@@ -198,7 +199,8 @@ def render_video(
     if not isinstance(model, Model):
         with load_model(model) as loaded:
             return render_video(source, out, loaded, post, profile, size, progress, stop, decoding)
-    audio = decode_until(file, stop, decoding)
+    # NaN/inf → 0 and clipped to ±1: the AAC encoder refuses NaN, the face would freeze
+    audio = sanitise(decode_until(file, stop, decoding))[0]
     if audio is None:  # no output file exists yet: nothing to remove
         raise RenderCancelled(f"render of {str(source)!r} cancelled")
     _app = gui_application()  # held, unused: Qt fonts need it alive while painting

@@ -8,6 +8,8 @@ Every error a user can cause (bad target, missing file, unknown device or model)
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import json
 import logging
 import os
@@ -17,7 +19,7 @@ import threading
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from tqdm import tqdm
 
@@ -25,17 +27,22 @@ from talkrig.bridge.audio.mic_source import MicSource
 from talkrig.bridge.audio.retry import RetryingInput, open_device
 from talkrig.bridge.audio.sources import AudioError, open_source
 from talkrig.bridge.engine import GAIN_DB_MAX, GAIN_DB_MIN, Engine, EngineOptions
+from talkrig.bridge.outputs import OutputError, check_writable, write_report
 from talkrig.bridge.post.chain import PostConfig
 from talkrig.bridge.post.profile import AvatarProfile, ProfileError, load_profile
 from talkrig.bridge.remote import RemoteEngine, check_server_url
 from talkrig.bridge.senders.advice import describe_state
+from talkrig.bridge.senders.base import TargetFailed
 from talkrig.bridge.senders.ports import port_number
+from talkrig.bridge.senders.recorders import RowFile
 from talkrig.bridge.senders.targets import TargetError, make_target
 from talkrig.bridge.server import ServerError
 from talkrig.models.loader import Model, ModelError, load_model
 from talkrig.models.registry import DEFAULT_MODEL
 
-USER_ERRORS = (AudioError, ModelError, TargetError, ProfileError, ServerError, FileNotFoundError)
+USER_ERRORS = (
+    AudioError, ModelError, TargetError, ProfileError, ServerError, FileNotFoundError, OutputError,
+)  # fmt: skip
 TOKEN_ENV = "TALKRIG_TOKEN"  # a token in the environment stays out of `ps` listings
 
 
@@ -119,6 +126,8 @@ def cmd_run(args: argparse.Namespace) -> int:
             check_server_url(args.server)
         except ValueError as exc:
             raise UsageError(f"--server: {exc}") from exc
+    if args.report:  # before anything starts: a bad path must not cost the run's report
+        check_writable(Path(args.report), "--report")
     post = _post_config(args)
     profile = _profile(args)
     model = None if args.server else _load(args)
@@ -175,12 +184,12 @@ def cmd_run(args: argparse.Namespace) -> int:
     report = _report(engine, args)
     if not args.quiet:
         print(_status_line(engine), file=sys.stderr)
-    if args.report:
-        Path(args.report).write_text(json.dumps(report, indent=2) + "\n")
+    # Written whatever happened, to a fallback file when its own path fails (disk full).
+    reported = write_report(Path(args.report), report) if args.report else True
     if engine.error:
         print(f"talkrig: error: {engine.error}", file=sys.stderr)
         return 1
-    return 0
+    return 0 if reported else 1
 
 
 def _report(engine: Engine | RemoteEngine, args: argparse.Namespace) -> dict[str, Any]:
@@ -331,6 +340,7 @@ def _infer_one(args: argparse.Namespace, file: str, out: Path) -> None:
 
     if not out.parent.is_dir():
         raise UsageError(f"output folder {out.parent} does not exist")
+    check_writable(out, "--out", overwrite=args.format == "livelink")  # before the model loads
     post = _post_config(args)
     profile = _profile(args)
     with _load(args) as model:
@@ -340,13 +350,16 @@ def _infer_one(args: argparse.Namespace, file: str, out: Path) -> None:
         bar = tqdm(total=total, unit="frame", desc=Path(file).name, disable=args.quiet)
         written = 0
         if args.format == "livelink":
-            with out.open("w", newline="") as f:
+            # A full disk ends the take at its last complete row, with one line (TargetFailed).
+            with contextlib.closing(RowFile(out, open(out, "wb", buffering=0))) as f:
                 rows = ((fr.stream_time, fr.blendshapes) for fr in _ticking(frames, bar))
-                written = livelink_csv.write(f, rows)
+                written = livelink_csv.write(cast(io.TextIOBase, f), rows)
         else:
             with make_target(f"{args.format}:{out}") as recorder:
                 for frame in _ticking(frames, bar):
                     recorder.send(frame)
+                    if recorder.fatal is not None:  # a full disk: stop now, not at the end
+                        raise TargetFailed(recorder.fatal)
                     written += 1
                 state = recorder.state()
                 if state.errors:
@@ -379,6 +392,7 @@ def cmd_render(args: argparse.Namespace) -> int:
         raise UsageError(f"render needs the desktop app's Qt (PySide6): {exc}") from exc
     try:
         size = check_size(args.size)  # before the model loads: a bad size fails at once
+        check_writable(Path(args.out), "--out")
         post = _post_config(args)
         profile = _profile(args)
         bars: list[tqdm] = []  # made at the first frame, so an early error prints no bar
@@ -405,8 +419,15 @@ def cmd_render(args: argparse.Namespace) -> int:
         print("talkrig: render cancelled; nothing written", file=sys.stderr)
         return 130
     except RenderError as exc:
+        if isinstance(exc.__cause__, OSError) and exc.__cause__.strerror:  # disk full mid-run
+            print(f"talkrig: error: cannot write {args.out}: {exc.__cause__.strerror}",
+                  file=sys.stderr)  # fmt: skip
+            return 1
         print(f"talkrig: error: {exc}", file=sys.stderr)
         return 2
+    except OSError as exc:  # the encoder's own write error (PyAV's OSError): disk full
+        print(f"talkrig: error: cannot write {args.out}: {exc.strerror or exc}", file=sys.stderr)
+        return 1
     print(
         f"talkrig: wrote {result.frames} frames ({result.video_codec}, {result.duration_s:.2f} s "
         f"of audio) to {result.path}",
@@ -629,6 +650,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args.func(args))
     except UsageError as exc:
         usage.error(str(exc))  # exits 2 with argparse's usage line
+    except TargetFailed as exc:  # an output failed mid-run (disk full): not a usage error
+        print(f"talkrig: error: {exc}", file=sys.stderr)
+        return 1
     except USER_ERRORS as exc:
         print(f"talkrig: error: {exc}", file=sys.stderr)
         return 2

@@ -21,12 +21,13 @@ import numpy as np
 from talkrig.bridge.audio.framer import Framer
 from talkrig.bridge.audio.resample import StreamResampler
 from talkrig.bridge.audio.ring import SampleRing
+from talkrig.bridge.audio.sanitise import sanitise_into
 from talkrig.bridge.audio.sources import AudioSource
 from talkrig.bridge.frame import FaceFrame, FrameTimes
 from talkrig.bridge.metrics import Metrics
 from talkrig.bridge.post.chain import PostChain, PostConfig, frame_audio_slice
 from talkrig.bridge.post.profile import AvatarProfile
-from talkrig.bridge.senders.base import Sender
+from talkrig.bridge.senders.base import Sender, TargetFailed
 from talkrig.models.contract import Representation
 from talkrig.models.loader import Model
 
@@ -181,6 +182,8 @@ class Engine:
     def _run(self) -> None:
         try:
             self._loop()
+        except TargetFailed as exc:  # one line for the user, no traceback
+            self.error = str(exc)
         except Exception as exc:  # reported, never silently lost
             log.exception("engine stopped by an error")
             self.error = f"{type(exc).__name__}: {exc}"
@@ -194,17 +197,28 @@ class Engine:
             got = self._ring.wait(WAIT_S)
             available = time.perf_counter()
             if got:
-                self._pipeline.framer.push(self._gained(self._resampler(self._ring.read())))
+                self._pipeline.framer.push(
+                    self._gained(self._resampler(self._clean(self._ring.read())))
+                )
             elif self.source.error:
                 self.error = self.source.error
                 return
             elif self.source.finished:
-                self._pipeline.framer.push(self._gained(self._resampler(self._ring.read())))
+                self._pipeline.framer.push(
+                    self._gained(self._resampler(self._clean(self._ring.read())))
+                )
                 self._pipeline.framer.push(self._gained(self._resampler.flush()))
                 self._drain(available, realtime=False)
                 return
             if self._drain(available, realtime):
                 return
+
+    def _clean(self, block: np.ndarray) -> np.ndarray:
+        """The source's block made finite and within [-1, 1], repairs counted (engine thread).
+
+        Before the resampler, which would spread one bad sample over its neighbours.
+        """
+        return sanitise_into(block, self.metrics)
 
     def _gained(self, audio: np.ndarray) -> np.ndarray:
         """``(n,)`` 16 kHz audio × the input gain, kept in the model's [-1, 1] (engine thread)."""
@@ -259,6 +273,8 @@ class Engine:
         )
         for sender in self.senders:
             sender.send(frame)
+            if sender.fatal is not None:  # a recorder's disk is full: going on loses the take
+                raise TargetFailed(sender.fatal)
         sent = time.perf_counter()
         self.metrics.record(
             1000.0 * (inferred - started), 1000.0 * (sent - available), sent, skipped,

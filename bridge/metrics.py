@@ -75,6 +75,12 @@ class MetricsSnapshot:
     rss_warm_mb: float  # RSS after WARMUP_S of stream: the baseline for growth over long runs
     wall_s: float
     stream_s: float
+    # Faults repaired on the way (bridge/audio/sanitise.py, bridge/post/chain.py): input samples
+    # that were NaN/inf (made 0) or past full scale (clipped), and frames whose model output was
+    # not finite (the last good frame stood in).
+    input_nonfinite: int = 0
+    input_clipped: int = 0
+    frames_replaced: int = 0
 
     def to_dict(self) -> dict[str, object]:
         """JSON-safe: NaN (not measured yet) becomes ``None``."""
@@ -104,6 +110,9 @@ class Metrics:
         self.processing = LatencyHistogram()
         self.frames = 0
         self.skipped = 0
+        self.input_nonfinite = 0
+        self.input_clipped = 0
+        self.frames_replaced = 0
         self._started = time.perf_counter()
         self._stream_s = 0.0
         self._send_times = np.zeros(self.RECENT)
@@ -154,6 +163,13 @@ class Metrics:
         with self._lock:
             self.skipped += n
 
+    def count_faults(self, nonfinite: int = 0, clipped: int = 0, replaced: int = 0) -> None:
+        """Add repaired input samples and replaced frames (engine thread)."""
+        with self._lock:
+            self.input_nonfinite += nonfinite
+            self.input_clipped += clipped
+            self.frames_replaced += replaced
+
     def fps(self) -> float:
         """Frames per second over the recent frames (wall clock of sending)."""
         with self._lock:
@@ -187,4 +203,7 @@ class Metrics:
                 rss_warm_mb=self._rss_warm,
                 wall_s=time.perf_counter() - self._started,
                 stream_s=self._stream_s,
+                input_nonfinite=self.input_nonfinite,
+                input_clipped=self.input_clipped,
+                frames_replaced=self.frames_replaced,
             )

@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from talkrig.bridge.audio.framer import Framer
+from talkrig.bridge.audio.sanitise import sanitise
 from talkrig.bridge.audio.sources import decode_file
 from talkrig.bridge.frame import FaceFrame, FrameTimes
 from talkrig.bridge.post.chain import PostChain, PostConfig, frame_audio_slice
@@ -49,7 +50,7 @@ def infer_audio(
     # Feed the framer one batch of hops at a time so its ring never overflows.
     chunk = BATCH * card.hop_samples
     for start in range(0, len(audio), chunk):
-        framer.push(audio[start : start + chunk])
+        framer.push(sanitise(audio[start : start + chunk])[0])  # NaN/inf → 0, clip to ±1
         windows = []
         while framer.due():
             windows.append(framer.take_next())

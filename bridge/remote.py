@@ -31,12 +31,13 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus, InvalidURI
 
 from talkrig.bridge.audio.resample import StreamResampler
+from talkrig.bridge.audio.sanitise import sanitise_into
 from talkrig.bridge.audio.sources import AudioSource
 from talkrig.bridge.engine import EngineOptions, FrameListener, db_to_gain, ring_for
 from talkrig.bridge.frame import FaceFrame, FrameTimes
 from talkrig.bridge.metrics import Metrics
 from talkrig.bridge.senders.advice import explain_error, where
-from talkrig.bridge.senders.base import Sender
+from talkrig.bridge.senders.base import Sender, TargetFailed
 from talkrig.bridge.senders.ports import url_port
 from talkrig.bridge.stream_protocol import (
     StreamProtocolError,
@@ -171,7 +172,7 @@ class RemoteEngine:
     def _run(self) -> None:
         try:
             asyncio.run(self._main())
-        except RemoteError as exc:
+        except (RemoteError, TargetFailed) as exc:
             self.error = str(exc)
         except Exception as exc:  # reported, never silently lost
             log.exception("remote client stopped by an error")
@@ -293,7 +294,8 @@ class _Session:
             ending = not got and owner.source.finished
             if owner.source.error:
                 raise RemoteError(owner.source.error)
-            audio = self.resampler(owner._ring.read())
+            # made finite first: a NaN sample would reach the wire as a -32768 click
+            audio = self.resampler(sanitise_into(owner._ring.read(), owner.metrics))
             if ending:
                 audio = np.concatenate([audio, self.resampler.flush()])
             gain = db_to_gain(owner.options.gain_db)  # read per block: the app changes it live
@@ -378,6 +380,8 @@ class _Session:
         )
         for sender in owner.senders:
             sender.send(frame)
+            if sender.fatal is not None:  # a recorder's disk is full: going on loses the take
+                raise TargetFailed(sender.fatal)
         sent = time.perf_counter()
         server_ms = 1000.0 * (wire.sent - wire.received)
         owner.metrics.record(server_ms, 1000.0 * (sent - available), sent, skipped, stream_time)

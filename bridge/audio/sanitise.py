@@ -11,22 +11,15 @@ are counted, so a run report can say how much of the input was damaged.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 
 
-@dataclass
-class InputFaults:
-    """Samples of input audio that had to be repaired (engine thread writes, others read).
+class FaultCounter(Protocol):
+    """Where a stream counts its repairs (:class:`talkrig.bridge.metrics.Metrics`)."""
 
-    Attributes:
-        nonfinite: NaN or ±inf samples replaced by 0.
-        clipped: finite samples outside [-1, 1] clipped to the nearest bound.
-    """
-
-    nonfinite: int = 0
-    clipped: int = 0
+    def count_faults(self, nonfinite: int = 0, clipped: int = 0, replaced: int = 0) -> None: ...
 
 
 def sanitise(block: np.ndarray) -> tuple[np.ndarray, int, int]:
@@ -50,20 +43,9 @@ def sanitise(block: np.ndarray) -> tuple[np.ndarray, int, int]:
     return clean.astype(np.float32, copy=False), nonfinite, clipped
 
 
-class Sanitiser:
-    """:func:`sanitise` with running counts, as one step of a stream (engine thread).
-
-    Attributes:
-        faults: the counts so far.
-    """
-
-    def __init__(self) -> None:
-        self.faults = InputFaults()
-
-    def __call__(self, block: np.ndarray) -> np.ndarray:
-        """Clean one block (see :func:`sanitise`) and add its repairs to :attr:`faults`."""
-        clean, nonfinite, clipped = sanitise(block)
-        if nonfinite or clipped:
-            self.faults.nonfinite += nonfinite
-            self.faults.clipped += clipped
-        return clean
+def sanitise_into(block: np.ndarray, counter: FaultCounter) -> np.ndarray:
+    """:func:`sanitise` ``block`` and add its repairs to ``counter`` (the stream's thread)."""
+    clean, nonfinite, clipped = sanitise(block)
+    if nonfinite or clipped:
+        counter.count_faults(nonfinite=nonfinite, clipped=clipped)
+    return clean

@@ -24,6 +24,7 @@ Values: 6 significant digits in CSV, 6 decimals in JSONL; CSV times in microseco
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import json
 import threading
@@ -33,7 +34,7 @@ from typing import Any, BinaryIO
 import numpy as np
 
 from talkrig.bridge.frame import FaceFrame
-from talkrig.bridge.senders.base import Sender
+from talkrig.bridge.senders.base import Sender, TargetFailed
 from talkrig.bridge.senders.finite import wire_float, wire_floats
 from talkrig.models import arkit
 
@@ -72,49 +73,79 @@ def _columns(values: np.ndarray) -> tuple[str, ...]:
     return tuple(f"{axis}{i}" for i in range(points) for axis in "xyz"[:dims])
 
 
+class RowFile:
+    """A file written one whole row at a time, straight to the OS (engine thread or CLI).
+
+    On a write error (disk full, file system gone) the file is cut back to its last complete
+    row and closed, and :class:`TargetFailed` says ``cannot write PATH: reason`` in one line.
+    ``write`` takes text, so a CSV writer that writes one row per call can use it as its file.
+    """
+
+    def __init__(self, path: Path, raw: BinaryIO) -> None:
+        self.path = path
+        self._raw = raw
+        self._complete = 0  # bytes of complete rows in the file
+        self.failure: str | None = None
+
+    def write(self, row: str) -> int:
+        """Write one row (or several whole rows); raises :class:`TargetFailed`."""
+        if self.failure is not None:
+            raise TargetFailed(self.failure)
+        data = row.encode("utf-8")
+        view = memoryview(data)
+        try:
+            while view:  # a raw write may take only part of the row
+                written = self._raw.write(view)
+                if not written:
+                    raise OSError(errno.EIO, "the file took no bytes")
+                view = view[written:]
+        except OSError as exc:
+            self._fail(exc)
+            raise TargetFailed(self.failure) from exc
+        self._complete += len(data)
+        return len(row)
+
+    def _fail(self, exc: OSError) -> None:
+        self.failure = f"cannot write {self.path}: {exc.strerror or exc}"
+        try:
+            self._raw.truncate(self._complete)
+        except OSError:  # the torn row stays; the message already says why
+            pass
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        """Close the file (idempotent; nothing is buffered, so nothing is lost)."""
+        with contextlib.suppress(OSError):
+            self._raw.close()
+
+
 class _Recorder(Sender):
     """A file opened at construction; ``_write_line`` from the engine thread, ``close`` any."""
 
     def __init__(self, spec: str, path: str | Path) -> None:
         super().__init__(spec)
-        self.path, self._file = open_new_file(Path(path))
+        self.path, raw = open_new_file(Path(path))
+        self._rows = RowFile(self.path, raw)
         self._file_lock = threading.Lock()
         self._closed = False
-        self._complete = 0  # bytes of complete rows in the file
 
     def _write_line(self, line: str) -> None:
         with self._file_lock:
             if self._closed:
-                raise RuntimeError(f"{self.spec}: {self.fatal or 'recorder is closed'}")
-            row = line.encode("utf-8")
-            data = memoryview(row)
+                raise RuntimeError(f"{self.spec}: recorder is closed")
             try:
-                while data:  # a raw write may take only part of the row
-                    written = self._file.write(data)
-                    if not written:
-                        raise OSError(errno.EIO, "the file took no bytes")
-                    data = data[written:]
-            except OSError as exc:
-                self._fail(exc)
+                self._rows.write(line)
+            except TargetFailed as exc:
+                self._set_fatal(str(exc))
+                self._closed = True
                 raise
-            self._complete += len(row)
-
-    def _fail(self, exc: OSError) -> None:
-        """Cut the file back to its last complete row, close it, become fatal (lock held)."""
-        self._set_fatal(f"cannot write {self.path}: {exc.strerror or exc}")
-        self._closed = True
-        try:
-            self._file.truncate(self._complete)
-        except OSError:  # the torn row stays; the fatal message already says why
-            pass
-        finally:
-            self._file.close()
 
     def close(self) -> None:
         with self._file_lock:
             if not self._closed:
                 self._closed = True
-                self._file.close()
+                self._rows.close()
 
 
 class CsvRecorder(_Recorder):

@@ -7,7 +7,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from talkrig.bridge.audio.sanitise import Sanitiser, sanitise
+from talkrig.bridge.audio.sanitise import sanitise, sanitise_into
+from talkrig.bridge.metrics import Metrics
 
 
 def test_clean_audio_is_passed_through_without_a_copy() -> None:
@@ -25,12 +26,14 @@ def test_repairs_are_made_on_a_copy_and_counted() -> None:
     np.testing.assert_array_equal(audio, before)  # the caller's buffer is not written
 
 
-def test_running_counts_over_blocks_of_any_shape() -> None:
-    step = Sanitiser()
-    step(np.full((10, 2), np.nan, np.float32))
-    step(np.zeros(0, np.float32))
-    step(np.full(5, 1.5, np.float32))
-    assert (step.faults.nonfinite, step.faults.clipped) == (20, 5)
+def test_repairs_add_up_in_the_metrics_over_blocks_of_any_shape() -> None:
+    metrics = Metrics()
+    sanitise_into(np.full((10, 2), np.nan, np.float32), metrics)
+    sanitise_into(np.zeros(0, np.float32), metrics)
+    clean = sanitise_into(np.full(5, 1.5, np.float32), metrics)
+    np.testing.assert_array_equal(clean, np.ones(5, np.float32))
+    snap = metrics.snapshot()
+    assert (snap.input_nonfinite, snap.input_clipped, snap.frames_replaced) == (20, 5, 0)
 
 
 @settings(max_examples=200, deadline=None)

@@ -3,44 +3,17 @@
 from __future__ import annotations
 
 import csv
-import errno
 import json
-import os
-import shutil
-import subprocess
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from talkrig.bridge.senders.recorders import CsvRecorder, JsonlRecorder
 from talkrig.bridge.senders.targets import make_target
 from tests.bridge.senders.helpers import blend_frame, landmark_frame
+from tests.bridge.write_faults import ENOSPC, FullDisk, tiny_tmpfs
 
-ENOSPC = os.strerror(errno.ENOSPC)  # "No space left on device"
-
-
-class FullDisk:
-    """A raw file whose disk fills after ``room`` bytes: a write takes what still fits (a torn
-    row), the next one raises ENOSPC, as ``write(2)`` does."""
-
-    def __init__(self, raw: Any, room: int) -> None:
-        self.raw = raw
-        self.room = room
-
-    def write(self, data: Any) -> int:
-        if self.room <= 0:
-            raise OSError(errno.ENOSPC, ENOSPC)
-        taken = bytes(data[: self.room])
-        self.room -= len(taken)
-        return int(self.raw.write(taken))
-
-    def truncate(self, size: int) -> int:
-        return int(self.raw.truncate(size))
-
-    def close(self) -> None:
-        self.raw.close()
+__all__ = ["tiny_tmpfs"]  # a fixture, used by name
 
 
 def _fill(rec: CsvRecorder | JsonlRecorder, kind: str = "blend", limit: int = 1000) -> int:
@@ -58,7 +31,7 @@ def _fill(rec: CsvRecorder | JsonlRecorder, kind: str = "blend", limit: int = 10
 def test_injected_enospc_cuts_back_to_the_last_row(tmp_path: Path, scheme: str, kind: str) -> None:
     rec = make_target(f"{scheme}:{tmp_path / 'take'}")
     assert isinstance(rec, CsvRecorder | JsonlRecorder)
-    rec._file = FullDisk(rec._file, room=5_000)  # type: ignore[assignment]
+    rec._rows._raw = FullDisk(rec._rows._raw, room=5_000)  # type: ignore[assignment]
     sent = _fill(rec, kind)
     message = f"cannot write {tmp_path / 'take'}: {ENOSPC}"
     assert rec.fatal == message and rec.state().fatal == message
@@ -73,26 +46,6 @@ def test_injected_enospc_cuts_back_to_the_last_row(tmp_path: Path, scheme: str, 
         assert {len(r) for r in rows} == {len(rows[0])}
     else:
         assert [json.loads(line)["sequence"] for line in lines] == list(range(len(lines)))
-
-
-@pytest.fixture
-def tiny_tmpfs(tmp_path: Path) -> Iterator[Path]:
-    """A real 64 KiB tmpfs (root only, where mounting is permitted)."""
-    if os.geteuid() != 0 or shutil.which("mount") is None:
-        pytest.skip("mounting a tmpfs needs root")
-    mount = tmp_path / "tiny"
-    mount.mkdir()
-    done = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(mount)],
-        capture_output=True,
-        timeout=10,
-    )
-    if done.returncode != 0:
-        pytest.skip(f"mount not permitted here: {done.stderr.decode().strip()}")
-    try:
-        yield mount
-    finally:
-        subprocess.run(["umount", "-l", str(mount)], capture_output=True, timeout=10)
 
 
 def test_a_real_full_tmpfs(tiny_tmpfs: Path) -> None:
