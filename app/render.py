@@ -5,13 +5,10 @@ it part-way (:mod:`talkrig.app.render_audio`), then goes through the same offlin
 post chain as ``talkrig infer``; every frame is painted by :class:`FramePainter` (the face
 preview's drawing on a ``QImage``) and encoded with PyAV.
 
-Sync: video frame ``j`` is shown from ``j × hop`` to ``(j + 1) × hop`` and must show the face the
-model predicts for exactly that stretch of audio. A model predicts the 40 ms frame that ends
-``lookahead`` samples before its window's end, and the smoother emits each frame ``delay_frames``
-hops late. The audio is therefore padded with ``window − lookahead − hop`` samples of silence in
-front (so window 0 predicts audio ``[0, hop)``) and with silence behind (so the last frames get
-their look-ahead), and each output frame is placed by its ``stream_time`` minus the smoother's
-delay (:func:`video_index`). The muxed audio is the unpadded 16 kHz signal the model heard.
+Sync: file inference gives frame ``k`` the face at ``k × hop`` (the frame pipeline pads the file
+with silence at both ends; see :mod:`talkrig.bridge.pipeline`), one per video frame from 0 to the
+file's end, so video frame ``k`` shows frame ``k``. The muxed audio is the unpadded 16 kHz signal
+the model heard.
 """
 
 from __future__ import annotations
@@ -41,9 +38,8 @@ from talkrig.app.widgets.face import (
 )
 from talkrig.bridge.audio.sanitise import sanitise
 from talkrig.bridge.offline import infer_audio
-from talkrig.bridge.post.chain import PostChain, PostConfig
+from talkrig.bridge.post.chain import PostConfig
 from talkrig.bridge.post.profile import AvatarProfile
-from talkrig.models.card import ModelCard
 from talkrig.models.contract import Representation
 from talkrig.models.loader import Model, load_model
 
@@ -89,23 +85,6 @@ def check_size(size: tuple[int, int]) -> tuple[int, int]:
 def video_codec() -> str:
     """``libx264`` when this PyAV's FFmpeg has it (H.264), else ``mpeg4``."""
     return "libx264" if "libx264" in av.codecs_available else "mpeg4"
-
-
-def silence_padding(card: ModelCard, samples: int, delay_frames: int) -> tuple[int, int]:
-    """Samples of silence ``(before, after)`` the audio so that window ``k`` predicts audio
-    ``[k·hop, (k+1)·hop)`` and every video frame of ``samples`` gets a prediction."""
-    before = card.window_samples - card.lookahead_samples - card.hop_samples
-    frames = math.ceil(samples / card.hop_samples)
-    last_window_end = (frames - 1 + delay_frames) * card.hop_samples + card.window_samples
-    return before, max(0, last_window_end - before - samples)
-
-
-def video_index(stream_time: float, card: ModelCard, delay_frames: int) -> int:
-    """Video frame that shows an output frame whose ``FaceFrame.stream_time`` (end of its
-    predicted 40 ms in the padded audio) is ``stream_time``; negative for warm-up frames."""
-    before, _ = silence_padding(card, 0, delay_frames)
-    end = stream_time * card.sample_rate - before  # samples, original audio
-    return round(end / card.hop_samples) - 1 - delay_frames
 
 
 def _temporary(out: Path) -> Path:
@@ -207,9 +186,6 @@ def render_video(
     card = model.card
     post = post or PostConfig()
     rest = model.rest_output()
-    delay = PostChain(card, post, rest).delay_frames  # the chain infer_audio builds
-    before, after = silence_padding(card, len(audio), delay)
-    padded = np.concatenate([np.zeros(before, np.float32), audio, np.zeros(after, np.float32)])
     total = math.ceil(len(audio) / card.hop_samples)
     fps = Fraction(card.sample_rate, card.hop_samples)
     blend = card.representation is Representation.BLENDSHAPES
@@ -233,10 +209,8 @@ def render_video(
                 progress(written, total)
 
     try:
-        for frame in infer_audio(padded, model, post, profile):
-            index = video_index(frame.stream_time, card, delay)
-            if index < 0:
-                continue  # the smoother's warm-up: no audio frame of the file yet
+        for frame in infer_audio(audio, model, post, profile):
+            index = frame.sequence  # file inference: frame k shows the face at k × hop
             emit_until(index)  # a gap (none expected) holds the previous face
             shape = frame_shape(frame) or shape
             emit_until(index + 1)

@@ -25,14 +25,14 @@ from typing import Any
 import numpy as np
 
 from talkrig.bridge.audio.sources import decode_file, demo_path
-from talkrig.bridge.frame import FaceFrame, FrameTimes
-from talkrig.bridge.post.chain import PostChain, PostConfig, frame_audio_slice
+from talkrig.bridge.pipeline import FramePipeline, Window
+from talkrig.bridge.post.chain import PostConfig
 from talkrig.bridge.senders.targets import make_target
-from talkrig.models.contract import Representation
 from talkrig.models.loader import Model, load_model
 from talkrig.models.registry import Registry
 
 UDP_TARGETS = ("unity", "vmc", "livelink", "ifacialmocap")
+
 
 # What `talkrig bench --help` says: the module docstring without its reStructuredText markup.
 BENCH_HELP = """\
@@ -150,25 +150,19 @@ def inference_cost(model: Model, runs: int) -> dict[str, float]:
 
 def frame_cost(model: Model, runs: int, sinks: Sinks) -> dict[str, float]:
     """Model + post chain + every UDP target, one frame at a time, ms."""
-    card = model.card
-    chain = PostChain(card, PostConfig(seed=0), model.rest_output())
+    pipe = FramePipeline(model, PostConfig(seed=0))
     senders = [make_target(spec) for spec in sinks.specs()]
     windows = _windows(model, 64)
-    cut = frame_audio_slice(card)
-    blend = card.representation is Representation.BLENDSHAPES
+    first = pipe.timing.first_window  # real speech windows numbered from the first one shown
     times = np.empty(runs)
     try:
         for i in range(runs + 20):
-            w = windows[i % len(windows)]
+            w = Window(first + i, windows[i % len(windows)])
             t0 = time.perf_counter()
-            out = chain(model(w[None])[0], w[cut])
+            raw = pipe.infer((w,))[0]
             t1 = time.perf_counter()
-            frame = FaceFrame(
-                sequence=i, capture_time=time.time(), stream_time=i * 0.04,
-                representation=card.representation, times=FrameTimes(t0, t0, t1, t1),
-                blendshapes=out.values if blend else None,
-                landmarks=None if blend else out.values, avatar_values=out.avatar_values,
-            )  # fmt: skip
+            frame = pipe.emit(w, raw, t0, t0, t1)
+            assert frame is not None
             for s in senders:
                 s.send(frame)
             if i >= 20:

@@ -18,17 +18,16 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from talkrig.bridge.audio.framer import Framer
 from talkrig.bridge.audio.resample import StreamResampler
 from talkrig.bridge.audio.ring import SampleRing
 from talkrig.bridge.audio.sanitise import sanitise_into
 from talkrig.bridge.audio.sources import AudioSource
-from talkrig.bridge.frame import FaceFrame, FrameTimes
+from talkrig.bridge.frame import FaceFrame
 from talkrig.bridge.metrics import Metrics
-from talkrig.bridge.post.chain import PostChain, PostConfig, frame_audio_slice
+from talkrig.bridge.pipeline import FramePipeline, Window
+from talkrig.bridge.post.chain import PostConfig
 from talkrig.bridge.post.profile import AvatarProfile
 from talkrig.bridge.senders.base import Sender, TargetFailed
-from talkrig.models.contract import Representation
 from talkrig.models.loader import Model
 
 log = logging.getLogger(__name__)
@@ -62,45 +61,6 @@ def db_to_gain(db: float) -> float:
     return float(10.0 ** (db / 20.0))
 
 
-class _Pipeline:
-    """Everything that depends on the model: rebuilt when the model is swapped (engine thread).
-
-    ``first_sequence`` keeps frame numbers increasing across a swap that needs a new framer, so
-    receivers that drop stale frames by sequence number keep working.
-    """
-
-    def __init__(
-        self, model: Model, options: EngineOptions, previous: _Pipeline | None = None
-    ) -> None:
-        card = model.card
-        self.model = model
-        self.framer: Framer
-        self.first_sequence = 0
-        self.first_stream_s = 0.0
-        self.next_sequence = 0
-        if previous is not None and (
-            previous.framer.window_samples,
-            previous.framer.hop_samples,
-        ) == (card.window_samples, card.hop_samples):
-            self.framer = previous.framer
-            self.first_sequence = previous.first_sequence
-            self.first_stream_s = previous.first_stream_s
-        else:
-            self.framer = Framer(card.window_samples, card.hop_samples)
-            if previous is not None:
-                self.first_sequence = previous.next_sequence
-                self.first_stream_s = previous.first_stream_s + (
-                    previous.framer.samples_pushed / card.sample_rate
-                )
-        self.next_sequence = self.first_sequence
-        self.post = PostChain(card, options.post, model.rest_output(), options.profile)
-        self.frame_slice = frame_audio_slice(card)
-        self.hop_s = card.hop_samples / card.sample_rate
-        self.end_offset_s = (card.window_samples - card.lookahead_samples) / card.sample_rate
-        self.lookahead_ms = card.lookahead_ms + 1000.0 * self.post.delay_frames * self.hop_s
-        self.is_blendshapes = card.representation is Representation.BLENDSHAPES
-
-
 class Engine:
     """Runs one source through one model to many senders.
 
@@ -126,12 +86,12 @@ class Engine:
         self.senders = list(senders)
         self.options = options or EngineOptions()
         self.listeners = list(listeners)
-        self._pipeline = _Pipeline(model, self.options)
+        self._pipeline = self._new_pipeline(model)
         self._pending_model: Model | None = None
         self._pending_profile: tuple[AvatarProfile | None] | None = None
         self._swap_lock = threading.Lock()
         self._gain = db_to_gain(self.options.gain_db)
-        self.metrics = Metrics(self._pipeline.lookahead_ms)
+        self.metrics = Metrics()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self.error: str | None = None
@@ -197,18 +157,15 @@ class Engine:
             got = self._ring.wait(WAIT_S)
             available = time.perf_counter()
             if got:
-                self._pipeline.framer.push(
-                    self._gained(self._resampler(self._clean(self._ring.read())))
-                )
+                self._pipeline.push(self._gained(self._resampler(self._clean(self._ring.read()))))
             elif self.source.error:
                 self.error = self.source.error
                 return
             elif self.source.finished:
-                self._pipeline.framer.push(
-                    self._gained(self._resampler(self._clean(self._ring.read())))
-                )
-                self._pipeline.framer.push(self._gained(self._resampler.flush()))
-                self._drain(available, realtime=False)
+                self._pipeline.push(self._gained(self._resampler(self._clean(self._ring.read()))))
+                self._pipeline.push(self._gained(self._resampler.flush()))
+                self._pipeline.finish()  # the file's last frames, as `talkrig infer` gives them
+                self._drain(available, realtime=False, final=True)
                 return
             if self._drain(available, realtime):
                 return
@@ -227,50 +184,45 @@ class Engine:
             return audio
         return np.clip(audio * np.float32(gain), -1.0, 1.0).astype(np.float32, copy=False)
 
-    def _drain(self, available: float, realtime: bool) -> bool:
+    def _drain(self, available: float, realtime: bool, final: bool = False) -> bool:
         """Turn due windows into frames; True when the duration is reached.
 
-        A real-time source's frames are timed from when their audio arrived; a file played as fast
-        as possible has no arrival time, so each frame is timed from when it is picked up.
+        A real-time source's frames are timed from when their audio arrived, one window at a
+        time; a file played as fast as possible has no arrival time and goes through the model
+        in the batches `talkrig infer` makes (so both give the same values), each frame timed
+        from when its batch is picked up. ``final``: the source has ended.
         """
         pipe = self._pipeline
-        framer = pipe.framer
-        duration = self.options.duration_s
-        while framer.due():
-            if realtime:
-                index, window, skipped = framer.take_latest()
+        while True:
+            if realtime and pipe.due():
+                window, skipped = pipe.take_latest()
+                windows, skips = [window], [skipped]
             else:
-                index, window = framer.take_next()
-                skipped = 0
+                windows = [] if realtime else pipe.take_batch(final)
+                skips = [0] * len(windows)
                 available = time.perf_counter()
-            stream_time = self._frame(index, window, skipped, available)
-            if duration is not None and stream_time >= duration:
-                return True
-        return False
+            if not windows:
+                return False
+            started = time.perf_counter()
+            raws = pipe.infer(windows)
+            inferred = time.perf_counter()
+            started = inferred - (inferred - started) / len(windows)  # each frame's share
+            for window, raw, skipped in zip(windows, raws, skips, strict=True):
+                duration = self.options.duration_s
+                if duration is not None and pipe.stream_time(window) >= duration:
+                    return True
+                self._frame(window, raw, skipped, (available, started, inferred))
 
-    def _frame(self, index: int, window: np.ndarray, skipped: int, available: float) -> float:
-        """Infer, post-process, send one frame; returns its stream time (engine thread)."""
+    def _frame(
+        self, window: Window, raw: np.ndarray, skipped: int, times: tuple[float, float, float]
+    ) -> None:
+        """Post-process and send one frame (engine thread); ``times``: audio available,
+        inference start and end (``perf_counter``)."""
         pipe = self._pipeline
-        sequence = pipe.first_sequence + index
-        pipe.next_sequence = sequence + 1
-        stream_time = pipe.first_stream_s + index * pipe.hop_s + pipe.end_offset_s
-        started = time.perf_counter()
-        raw = pipe.model(window[None, :])[0]
-        inferred = time.perf_counter()
-        out = pipe.post(raw, window[pipe.frame_slice])
-        done = time.perf_counter()
-        frame = FaceFrame(
-            sequence=sequence,
-            capture_time=time.time() - (done - available),
-            stream_time=stream_time,
-            representation=pipe.model.card.representation,
-            times=FrameTimes(available, started, inferred, done),
-            blendshapes=out.values if pipe.is_blendshapes else None,
-            landmarks=None if pipe.is_blendshapes else out.values,
-            avatar_values=out.avatar_values,
-            avatar=self.options.avatar,
-            voiced=out.voiced,
-        )
+        available, started, inferred = times
+        frame = pipe.emit(window, raw, available, started, inferred)
+        if frame is None:
+            return  # before stream time 0: the post chain warmed up, nothing to show yet
         for sender in self.senders:
             sender.send(frame)
             if sender.fatal is not None:  # a recorder's disk is full: going on loses the take
@@ -278,7 +230,7 @@ class Engine:
         sent = time.perf_counter()
         self.metrics.record(
             1000.0 * (inferred - started), 1000.0 * (sent - available), sent, skipped,
-            stream_time,
+            frame.stream_time, pipe.audio_time(window),
         )  # fmt: skip
         for listener in self.listeners:
             try:
@@ -287,7 +239,6 @@ class Engine:
                 self.listener_errors += 1
                 if self.listener_errors == 1:
                     log.exception("a frame listener failed; the stream goes on")
-        return stream_time
 
     def _apply_swaps(self) -> None:
         with self._swap_lock:
@@ -295,10 +246,13 @@ class Engine:
             profile, self._pending_profile = self._pending_profile, None
         if profile is not None:
             self.options.profile = profile[0]
-            self._pipeline.post.set_profile(profile[0])
+            self._pipeline.set_profile(profile[0])
         if model is not None:
-            self._pipeline = _Pipeline(model, self.options, previous=self._pipeline)
-            self.metrics.lookahead_ms = self._pipeline.lookahead_ms
+            self._pipeline = self._new_pipeline(model, previous=self._pipeline)
+
+    def _new_pipeline(self, model: Model, previous: FramePipeline | None = None) -> FramePipeline:
+        o = self.options
+        return FramePipeline(model, o.post, o.profile, o.avatar, previous=previous)
 
     def __enter__(self) -> Engine:
         self.start()

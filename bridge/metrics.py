@@ -68,7 +68,9 @@ class MetricsSnapshot:
     average_fps: float  # first to last frame sent, wall clock (the whole run)
     inference_ms: dict[str, float]
     processing_ms: dict[str, float]  # audio available → last datagram sent
-    mouth_to_avatar_ms: float  # model look-ahead + smoothing look-ahead + processing p50
+    # p50 of (audio heard at emission − the face's stream time) + processing: how far the face
+    # on the avatar trails the voice, measured per frame from its stream_time
+    mouth_to_avatar_ms: float
     rss_mb: float
     rss_start_mb: float
     rss_max_mb: float
@@ -102,12 +104,12 @@ class Metrics:
     RECENT = 256
     WARMUP_S = 60.0
 
-    def __init__(self, lookahead_ms: float = 0.0) -> None:
+    def __init__(self) -> None:
         self._lock = threading.Lock()
         self._process = psutil.Process()
-        self.lookahead_ms = lookahead_ms  # model + smoother look-ahead, set by the engine
         self.inference = LatencyHistogram()
         self.processing = LatencyHistogram()
+        self.mouth_to_avatar = LatencyHistogram()
         self.frames = 0
         self.skipped = 0
         self.input_nonfinite = 0
@@ -130,9 +132,13 @@ class Metrics:
 
     def record(
         self, inference_ms: float, processing_ms: float, sent_at: float, skipped: int,
-        stream_s: float,
+        stream_s: float, audio_s: float | None = None,
     ) -> None:  # fmt: skip
-        """One delivered frame (engine thread)."""
+        """One delivered frame (engine thread).
+
+        ``stream_s`` is the frame's stream time (the face it shows), ``audio_s`` the stream time
+        of the newest audio it heard (its window's end); None when unknown (no delay figure).
+        """
         with self._lock:
             slot = self.frames % self.RECENT
             if self.frames == 0:
@@ -144,6 +150,8 @@ class Metrics:
             self._stream_s = stream_s
             self.inference.add(inference_ms)
             self.processing.add(processing_ms)
+            if audio_s is not None:
+                self.mouth_to_avatar.add(1000.0 * (audio_s - stream_s) + processing_ms)
             if sent_at - self._rss_checked >= 1.0:  # psutil costs ~20 µs: once a second is enough
                 self._rss_checked = sent_at
                 self._rss = self._rss_mb()
@@ -185,7 +193,6 @@ class Metrics:
         fps = self.fps()
         with self._lock:
             total = self.frames + self.skipped
-            p50 = self.processing.percentile(50) if self.frames else 0.0
             span = self._send_times[(self.frames - 1) % self.RECENT] - self._first_sent
             average = (self.frames - 1) / span if self.frames > 1 and span > 0 else float("nan")
             return MetricsSnapshot(
@@ -196,7 +203,9 @@ class Metrics:
                 average_fps=average,
                 inference_ms=self.inference.summary(),
                 processing_ms=self.processing.summary(),
-                mouth_to_avatar_ms=self.lookahead_ms + p50,
+                mouth_to_avatar_ms=(
+                    self.mouth_to_avatar.percentile(50) if self.mouth_to_avatar.count else 0.0
+                ),
                 rss_mb=self._rss,
                 rss_start_mb=self._rss_start,
                 rss_max_mb=self._rss_max,

@@ -36,6 +36,7 @@ from talkrig.bridge.audio.sources import AudioSource
 from talkrig.bridge.engine import EngineOptions, FrameListener, db_to_gain, ring_for
 from talkrig.bridge.frame import FaceFrame, FrameTimes
 from talkrig.bridge.metrics import Metrics
+from talkrig.bridge.pipeline import FrameTiming
 from talkrig.bridge.senders.advice import explain_error, where
 from talkrig.bridge.senders.base import Sender, TargetFailed
 from talkrig.bridge.senders.ports import url_port
@@ -271,8 +272,10 @@ class _Session:
         self.owner = owner
         self.rate = int(model["sample_rate"])
         self.hop = int(model["hop_samples"])
-        self.window = int(model["window_samples"])
-        self.lookahead_ms = 1000.0 * int(model["lookahead_samples"]) / self.rate
+        # Where the server's frames lie in the audio sent (an older server: look-ahead only).
+        delay = int(hello.get("delay_samples", model["lookahead_samples"]))
+        self.timing = FrameTiming(self.rate, self.hop, delay)
+        self.last_sequence: int | None = None  # a file's last frame, once its end is sent
         self.shape = tuple(int(n) for n in model["output_shape"])
         self.representation = Representation(model["representation"])
         self.blend = self.representation is Representation.BLENDSHAPES
@@ -283,7 +286,6 @@ class _Session:
         self.all_received = asyncio.Event()
         # (end sample, perf_counter, wall time) of each block read: the capture time of a window
         self._arrivals: deque[tuple[int, float, float]] = deque()
-        owner.metrics.lookahead_ms = self.lookahead_ms
 
     async def send(self, ws: ClientConnection) -> bool:
         """Send audio until stop (False) or the end of the source or duration (True)."""
@@ -301,6 +303,11 @@ class _Session:
             gain = db_to_gain(owner.options.gain_db)  # read per block: the app changes it live
             if gain != 1.0:
                 audio = np.clip(audio * np.float32(gain), -1.0, 1.0).astype(np.float32)
+            if ending:  # silence after a file, so its frames cover it to the end (as `infer`)
+                source = self.samples_sent + len(audio)
+                self.last_sequence = self.timing.file_frames(source) - 1
+                padding = np.zeros(self.timing.end_padding(source), np.float32)
+                audio = np.concatenate([audio, padding])
             if len(audio):
                 self.samples_sent += len(audio)
                 self._arrivals.append((self.samples_sent, time.perf_counter(), time.time()))
@@ -331,8 +338,9 @@ class _Session:
         log.warning("%s: the last %d frames did not come back", url, self._expected() - seen)
 
     def _expected(self) -> int:
-        n = self.samples_sent
-        return 0 if n < self.window else 1 + (n - self.window) // self.hop
+        if self.last_sequence is not None:
+            return self.last_sequence + 1
+        return self.timing.frames_for(self.samples_sent)
 
     def _duration_reached(self) -> bool:
         duration = self.owner.options.duration_s
@@ -342,7 +350,10 @@ class _Session:
 
     async def receive(self, ws: ClientConnection) -> None:
         async for message in ws:
-            self.deliver(decode_frame(message, self.shape))
+            wire = decode_frame(message, self.shape)
+            if self.last_sequence is not None and wire.sequence > self.last_sequence:
+                continue  # past the end of the file: the padding's own frames
+            self.deliver(wire)
             self.frames += 1
             if self.frames >= self._expected() and (
                 self.owner.source.finished or self._duration_reached()
@@ -352,7 +363,7 @@ class _Session:
     def deliver(self, wire: WireFrame) -> None:
         owner = self.owner
         now = time.perf_counter()
-        end_sample = wire.sequence * self.hop + self.window
+        end_sample = round(wire.stream_time * self.rate) + self.timing.delay
         available, wall = now, time.time()
         while self._arrivals and self._arrivals[0][0] < end_sample:
             self._arrivals.popleft()
@@ -384,6 +395,9 @@ class _Session:
                 raise TargetFailed(sender.fatal)
         sent = time.perf_counter()
         server_ms = 1000.0 * (wire.sent - wire.received)
-        owner.metrics.record(server_ms, 1000.0 * (sent - available), sent, skipped, stream_time)
+        audio_time = owner._stream_base + end_sample / self.rate
+        owner.metrics.record(
+            server_ms, 1000.0 * (sent - available), sent, skipped, stream_time, audio_time
+        )
         for listener in owner.listeners:
             listener(frame)

@@ -29,8 +29,8 @@ from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
 
-from talkrig.bridge.audio.framer import Framer
-from talkrig.bridge.post.chain import PostChain, PostConfig, frame_audio_slice
+from talkrig.bridge.pipeline import FramePipeline
+from talkrig.bridge.post.chain import PostConfig
 from talkrig.bridge.rate_limit import AudioBudget
 from talkrig.bridge.server_batcher import Batcher
 from talkrig.bridge.stream_protocol import StreamProtocolError, decode_pcm, encode_frame, hello
@@ -109,11 +109,6 @@ class StreamServer:
                 f"refusing to listen on {self.config.host} without a token: anyone on the "
                 "network could use this machine (give --token, or bind 127.0.0.1)"
             )
-        card = model.card
-        self._hello = hello(card, self.limits())
-        self._slice = frame_audio_slice(card)
-        self._hop_s = card.hop_samples / card.sample_rate
-        self._end_offset = (card.window_samples - card.lookahead_samples) / card.sample_rate
         self._active = 0
         self._thread: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -238,12 +233,11 @@ class StreamServer:
         if self._active > self.config.max_connections:
             await ws.close(CLOSE_TRY_LATER, "too many connections")
             return
-        framer = Framer(card.window_samples, card.hop_samples)
-        post = PostChain(card, self.config.post, self.model.rest_output())
+        pipeline = FramePipeline(self.model, self.config.post)
         budget = AudioBudget(self.config.max_speed, self.config.burst_s)
         batcher = self._batcher
         assert batcher is not None  # set before the server accepts anyone
-        await ws.send(self._hello)
+        await ws.send(hello(card, self.limits(), pipeline.timing.delay))
         async for message in ws:
             received = time.time()
             try:
@@ -257,22 +251,26 @@ class StreamServer:
                     f"rate limit: more than {budget.speed:g}x real time (server's --max-speed)",
                 )
                 return
-            framer.push(audio)
-            windows = [framer.take_next() for _ in range(framer.due())]
+            pipeline.push(audio)
+            windows = pipeline.take_all()
             if not windows:
                 continue
+            started = time.perf_counter()
             try:
-                outputs = await asyncio.gather(*(batcher.submit(w) for _, w in windows))
+                outputs = await asyncio.gather(*(batcher.submit(w.samples) for w in windows))
             except ModelError as exc:
                 await ws.close(CLOSE_INTERNAL, _reason(f"inference failed: {exc}"))
                 return
-            for (k, window), raw in zip(windows, outputs, strict=True):
-                out = post(raw, window[self._slice])
-                stream_time = k * self._hop_s + self._end_offset
+            inferred = time.perf_counter()
+            for window, raw in zip(windows, outputs, strict=True):
+                frame = pipeline.emit(window, raw, started, started, inferred, received)
+                if frame is None:
+                    continue  # before stream time 0
+                values = frame.blendshapes if frame.landmarks is None else frame.landmarks
                 await ws.send(
                     encode_frame(
-                        k, card.representation, out.voiced, stream_time, received, time.time(),
-                        out.values,
+                        frame.sequence, card.representation, frame.voiced, frame.stream_time,
+                        received, time.time(), values,
                     )
                 )  # fmt: skip
 

@@ -17,9 +17,9 @@ offset   type    field
 5        u8      representation: 0 blendshapes, 1 landmarks2d, 2 landmarks3d
 6        u8      flags: bit 0 = voiced (the silence gate is open)
 7        u8      reserved, 0
-8        u32     sequence: index k of the window ``[k * hop, k * hop + window)`` of the stream
+8        u32     sequence: frame number k (the face at k × hop when the hello's delay allows)
 12       u32     value count: 52, or points × dims
-16       f64     stream time: seconds of stream audio at the end of the predicted frame
+16       f64     stream time: seconds of stream audio at the face this frame shows
 24       f64     received: server UNIX time when the window's last sample arrived
 32       f64     sent: server UNIX time when the frame left (sent − received = processing)
 =======  ======  ==========================================================================
@@ -74,8 +74,10 @@ class WireFrame:
     values: np.ndarray
 
 
-def hello(card: ModelCard, limits: dict[str, Any]) -> str:
-    """The JSON text message a server sends first: protocol, model card essentials, limits."""
+def hello(card: ModelCard, limits: dict[str, Any], delay_samples: int | None = None) -> str:
+    """The JSON text message a server sends first: protocol, model card essentials, limits, and
+    ``delay_samples``: from the face a frame shows to the end of the audio it heard (the model's
+    look-ahead plus the server's smoothing), which places the frames in the client's audio."""
     return json.dumps(
         {
             "type": "hello",
@@ -93,6 +95,7 @@ def hello(card: ModelCard, limits: dict[str, Any]) -> str:
             },
             "audio": {"format": "s16le", "sample_rate": card.sample_rate, "channels": 1},
             "limits": limits,
+            "delay_samples": card.lookahead_samples if delay_samples is None else delay_samples,
         }
     )
 
@@ -117,6 +120,9 @@ def parse_hello(text: str | bytes) -> dict[str, Any]:
         r.value for r in Representation
     ):
         raise StreamProtocolError("hello lacks a valid model description")
+    delay = msg.get("delay_samples", 0)
+    if isinstance(delay, bool) or not isinstance(delay, int) or not 0 <= delay < 2**31:
+        raise StreamProtocolError(f"hello's delay_samples {delay!r} is not a sample count")
     return msg
 
 

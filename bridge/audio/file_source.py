@@ -76,6 +76,14 @@ def _probe(path: Path) -> float | None:
     raise AudioError(f"audio file {str(path)!r} contains no audio samples")
 
 
+def decode_pieces(path: str | Path) -> tuple[float | None, Iterator[np.ndarray]]:
+    """``(duration in seconds or None, pieces)``: the file as ``(n,)`` float32 16 kHz mono
+    pieces, in order, never held whole (``talkrig infer`` of a 10-hour file). A missing, empty
+    or undecodable file raises AudioError here; damage found later raises it from the pieces."""
+    duration = _probe(Path(path))
+    return duration, _decode(Path(path))
+
+
 def decode_file(path: str | Path) -> np.ndarray:
     """The whole file as ``(n,)`` float32 mono at 16 kHz (offline use); AudioError when it is
     missing, empty, damaged or has no audio."""

@@ -30,12 +30,11 @@ from talkrig.app.render import (
     RenderError,
     RenderResult,
     render_video,
-    silence_padding,
-    video_index,
 )
 from talkrig.app.widgets.face import FacePreview, blendshape_shape
 from talkrig.bridge.audio.base import AudioError
 from talkrig.bridge.audio.sources import decode_file
+from talkrig.bridge.offline import infer_audio
 from talkrig.bridge.post.chain import PostConfig
 from talkrig.models import arkit
 from talkrig.models.loader import load_model
@@ -48,6 +47,10 @@ ENERGY = "baseline-energy-blendshapes"
 HOP = 640
 RATE = 16_000
 BURST = (20, 29)  # the tone fills video frames 20..29: 0.80 s to 1.20 s
+# The energy baseline's face at time t is the loudness of the 40 ms before t, so under the time
+# rule (frame k is the face at k × 40 ms, DESIGN.md "Time") it shows each sound one video frame
+# later than the frame the sound starts in (was: 0, when a frame showed the 40 ms after it).
+ENERGY_LAG = 1
 
 
 @dataclass
@@ -159,8 +162,8 @@ def test_mouth_moves_with_the_voice_and_without_lag(
         return float(np.corrcoef(a, b)[0, 1])
 
     scores = {lag: corr(lag) for lag in range(-4, 5)}
-    assert max(scores, key=scores.__getitem__) == 0, scores
-    assert scores[0] > 0.7
+    assert max(scores, key=scores.__getitem__) == ENERGY_LAG, scores
+    assert scores[ENERGY_LAG] > 0.7
 
 
 def test_overlay_names_the_model(rendered: tuple[RenderResult, Decoded]) -> None:
@@ -180,7 +183,7 @@ def test_a_tone_burst_opens_the_mouth_in_exactly_its_frames(
     height = mouth_height(decode(result.path).frames)
     assert result.frames == 50
     opened = np.nonzero(height > height[0] + 3)[0]
-    assert opened.tolist() == list(range(first, last + 1))
+    assert opened.tolist() == list(range(first + ENERGY_LAG, last + 1 + ENERGY_LAG))
 
 
 def test_landmark_model_draws_its_points(qapp: object, speech: Path, tmp_path: Path) -> None:
@@ -193,16 +196,15 @@ def test_landmark_model_draws_its_points(qapp: object, speech: Path, tmp_path: P
     assert (blue.sum(axis=(1, 2)) > 68).all()  # 68 dots of several pixels each
 
 
-def test_placement_counts_padding_look_ahead_and_smoother_delay() -> None:
+def test_video_frame_k_shows_the_file_frame_at_k_hops() -> None:
+    # The frame pipeline's time rule replaced render's own padding and placement: file
+    # inference already gives frame k the face at k × 40 ms, one per video frame.
+    audio = np.random.default_rng(1).uniform(-0.3, 0.3, 10 * HOP + 1).astype(np.float32)
     for name in (DEFAULT_MODEL, "baseline-energy-lowlatency"):
         with load_model(name) as model:
-            card = model.card
-        before, after = silence_padding(card, 10 * HOP, delay_frames=1)
-        assert before == card.window_samples - card.lookahead_samples - HOP
-        assert after == HOP + card.lookahead_samples  # look-ahead plus one smoothed frame
-        for sequence in range(5):
-            stream_time = (sequence * HOP + card.window_samples - card.lookahead_samples) / RATE
-            assert video_index(stream_time, card, delay_frames=1) == sequence - 1
+            frames = list(infer_audio(audio, model, PostConfig(seed=0)))
+        assert [f.sequence for f in frames] == list(range(11))
+        assert [f.stream_time for f in frames] == pytest.approx([k * HOP / RATE for k in range(11)])
 
 
 def test_missing_and_undecodable_sources_fail_clearly(qapp: object, tmp_path: Path) -> None:
@@ -263,7 +265,7 @@ def test_smoother_delay_is_taken_back_out(qapp: object, tmp_path: Path, lookahea
     height = mouth_height(decode(result.path).frames)
     weight = np.clip(height - height[0], 0, None)
     centre = float(np.sum(weight * np.arange(len(weight))) / np.sum(weight))
-    assert abs(centre - (first + last) / 2) < 0.5
+    assert abs(centre - (first + last) / 2 - ENERGY_LAG) < 0.5
 
 
 def test_video_paints_the_widgets_geometry(qtbot: QtBot) -> None:

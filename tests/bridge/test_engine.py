@@ -14,7 +14,8 @@ import pytest
 from talkrig.bridge.audio.sources import FileSource, decode_file, demo_path
 from talkrig.bridge.engine import Engine, EngineOptions
 from talkrig.bridge.frame import FaceFrame
-from talkrig.bridge.offline import infer_audio, window_count
+from talkrig.bridge.offline import infer_audio
+from talkrig.bridge.pipeline import file_frame_count
 from talkrig.bridge.post.chain import PostConfig
 from talkrig.bridge.senders.base import Sender
 from talkrig.bridge.senders.targets import make_target
@@ -54,11 +55,8 @@ def test_fast_file_stream_gives_the_same_face_as_offline_inference(energy_model:
     audio = decode_file(demo_path())
     offline = list(infer_audio(audio, energy_model, post))
     card = energy_model.card
-    assert (
-        len(got.frames)
-        == len(offline)
-        == window_count(len(audio), card.window_samples, card.hop_samples)
-    )
+    # The time rule: one frame per 40 ms from 0 to the file's end (was: one per whole window).
+    assert len(got.frames) == len(offline) == file_frame_count(len(audio), card.hop_samples)
     assert [f.sequence for f in got.frames] == list(range(len(offline)))
     stream = np.stack([f.blendshapes for f in got.frames])
     whole = np.stack([f.blendshapes for f in offline])
@@ -71,7 +69,8 @@ def test_frame_times_and_stream_time_follow_the_card(energy_model: Model) -> Non
     run_to_end(Engine(FileSource(demo_path(), realtime=False), energy_model, [], listeners=[got]))
     card = energy_model.card
     f = got.frames[10]
-    expected = (10 * card.hop_samples + card.window_samples - card.lookahead_samples) / SAMPLE_RATE
+    # The time rule: frame k shows the face at k × hop (was: the end of window k's frame).
+    expected = 10 * card.hop_samples / SAMPLE_RATE
     assert f.stream_time == pytest.approx(expected)
     t = f.times
     assert t.audio_available <= t.inference_start <= t.inference_end <= t.post_end
@@ -173,8 +172,9 @@ def test_duration_stops_a_looping_source(energy_model: Model, tmp_path: Path) ->
                     EngineOptions(duration_s=20.0))  # fmt: skip
     run_to_end(engine)
     frames = engine.metrics.snapshot().frames
-    # 20 s of a looped 7.5 s clip, at 25 frames per second of audio
-    assert abs(frames - (20.0 - 0.2) * 25) <= 2
+    # 20 s of a looped 7.5 s clip, at 25 frames per second of audio: with frame k at k × 40 ms
+    # every frame before 20.0 s is sent (was: from 0.16 s on, so 0.2 s fewer)
+    assert abs(frames - 20.0 * 25) <= 2
     report = engine.metrics.snapshot().to_dict()
     json.dumps(report, allow_nan=False)  # a report is strict JSON
 

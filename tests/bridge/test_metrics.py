@@ -28,9 +28,10 @@ def test_empty_histogram_is_nan_not_zero() -> None:
 
 
 def test_delivered_percentage_counts_skips() -> None:
-    m = Metrics(lookahead_ms=120.0)
-    for i in range(30):
-        m.record(1.0, 2.0, sent_at=i * 0.04, skipped=1 if i == 10 else 0, stream_s=i * 0.04)
+    m = Metrics()
+    for i in range(30):  # each face shown 120 ms after the newest audio it heard
+        m.record(1.0, 2.0, sent_at=i * 0.04, skipped=1 if i == 10 else 0, stream_s=i * 0.04,
+                 audio_s=i * 0.04 + 0.12)  # fmt: skip
     snap = m.snapshot()
     assert snap.frames == 30 and snap.skipped == 1
     assert abs(snap.delivered_pct - 100 * 30 / 31) < 1e-9

@@ -18,6 +18,7 @@ import numpy as np
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
+from talkrig.bridge.pipeline import FrameTiming
 from talkrig.bridge.server import ServerState, StreamServer
 from talkrig.bridge.stream_protocol import WireFrame, decode_frame, encode_pcm, parse_hello
 
@@ -36,8 +37,9 @@ async def stream(port: int, audio: np.ndarray, **connect_args: Any) -> list[Wire
         hello = parse_hello(await asyncio.wait_for(ws.recv(), WAIT_S))
         shape = tuple(hello["model"]["output_shape"])
         pcm = encode_pcm(audio)
-        hop, window = hello["model"]["hop_samples"], hello["model"]["window_samples"]
-        expected = 0 if len(audio) < window else 1 + (len(audio) - window) // hop
+        timing = FrameTiming(hello["model"]["sample_rate"], hello["model"]["hop_samples"],
+                             hello["delay_samples"])  # fmt: skip
+        expected = timing.frames_for(len(audio))  # the time rule: a frame per hop heard
         receiver = asyncio.create_task(_receive(ws, expected, shape))
         for start in range(0, len(pcm), CHUNK):
             await ws.send(pcm[start : start + CHUNK])
