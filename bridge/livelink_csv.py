@@ -2,7 +2,7 @@
 
 Unreal's LiveLinkFaceImporter and many DCC importers read this layout. Its column order is NOT the
 UDP packet order: ``JawRight`` comes before ``JawLeft`` and ``MouthRight`` before ``MouthLeft``
-(PROTOCOLS.md §3 warns never to reuse it for UDP).
+(docs/wire-formats.md §3 warns never to reuse it for UDP).
 """
 
 from __future__ import annotations

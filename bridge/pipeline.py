@@ -3,7 +3,8 @@
 The engine, file inference, the stream server, the benchmarks and render all turn windows into
 frames here, so a file and a stream give the same faces at the same times by construction.
 
-Time (DESIGN.md, "Time"), with hop H, window W, model look-ahead L and smoother delay S frames:
+Time (docs/architecture.md, "Time"), with hop H, window W, model look-ahead L and smoother
+delay S frames:
 stream sample 0 is the first sample of the source; the ring starts as W samples of silence, so
 the window completed when n·H samples have arrived ends at stream sample e = n·H. The model's
 output for that window shows the face at (e − L)/sr; the smoother emits it S frames late, so the

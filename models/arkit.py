@@ -1,7 +1,8 @@
 """The 52 ARKit blendshapes: one canonical table and the spellings derived from it.
 
 Canonical order is Apple's documentation order, which is also Unreal's ``EARFaceBlendShape`` and
-the Live Link Face packet (PROTOCOLS.md §0). Every array of 52 values in TalkRig is in this order.
+the Live Link Face packet (docs/wire-formats.md §0). Every array of 52 values in TalkRig is in
+this order.
 """
 
 from __future__ import annotations

@@ -1,10 +1,10 @@
-"""ONNX export: one self-describing file per model (DESIGN.md, "The model file is the contract").
+"""ONNX export: one self-describing file per model (docs/architecture.md, the model contract).
 
 Input ``audio`` float32 ``[batch, window_samples]`` with a dynamic batch axis; output
 ``blendshapes`` ``[batch, 52]`` or ``landmarks`` ``[batch, points, dims]`` with the PDM decode
 (``coeffs @ basis + mean``) inside the graph; the model card in ``metadata_props``. Exported with
 the TorchScript exporter (``dynamo=False``): it needs no ``onnxscript`` and writes the weights
-into the one file (ENVIRONMENT.md).
+into the one file (docs/environment.md).
 """
 
 from __future__ import annotations

@@ -11,7 +11,7 @@ Stride choices (the paper gives none):
 * 1D-CNN: valid convolutions with strides 4/4/4/2, total stride 128, which divides the 640-sample
   hop, so ``frames`` is one fully-convolutional pass (the head is a convolution whose kernel spans
   the whole window and whose stride is 640 / 128 = 5) and an exact streaming twin exists
-  (ENVIRONMENT.md). Strides 4/4/4/4 (256) would not divide 640.
+  (docs/environment.md). Strides 4/4/4/4 (256) would not divide 640.
 * SincNet: sinc layer at stride 1 then max-pooling 4/4/4, total stride 64 (divides 640); the first
   linear layer is again a window-wide convolution with stride 10, the second a 1x1 convolution.
 * LSTM: log-Mel (25 ms Hann, 10 ms hop, 40 bands) with Δ and ΔΔ computed inside the graph by

@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 from talkrig.bridge.metrics import Metrics, MetricsSnapshot
 from talkrig.models.contract import FRAME_RATE
 
-BUDGET_MS = 32.0  # the paper's limit: past it, frames queue up (DESIGN.md)
+BUDGET_MS = 32.0  # the paper's limit: past it, frames queue up (docs/architecture.md)
 DELAY_RANGE_MS = 300.0  # the paper's queue time was ≈ 283 ms: TalkRig should sit well below
 WINDOW_S = 10.0  # every plot shows the same last 10 s
 HISTORY = 512  # display ticks kept (≥ WINDOW_S at the 30 Hz display rate)

@@ -1,4 +1,4 @@
-"""iFacialMocap text frames over UDP, standing in for the iPhone app (PROTOCOLS.md §4).
+"""iFacialMocap text frames over UDP, standing in for the iPhone app (docs/wire-formats.md §4).
 
 A frame is one UTF-8 datagram: all 52 keys (iFacialMocap spelling) with ``round(v × 100)``
 integers, then head and eye rotations (zeros: TalkRig has no head motion)::

@@ -1,4 +1,4 @@
-"""Live Link Face (Unreal Engine) ARKit packet v6 over UDP (PROTOCOLS.md §3).
+"""Live Link Face (Unreal Engine) ARKit packet v6 over UDP (docs/wire-formats.md §3).
 
 Layout, all big-endian: ``>B`` version 6, ``>i`` device-id length N + bytes, ``>i`` subject
 length M + bytes, ``>ifii`` frame number / subframe / rate numerator / rate denominator, ``>B``

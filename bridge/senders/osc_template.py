@@ -1,9 +1,9 @@
 """``OscTemplate``: an OSC datagram built once by python-osc, its numbers patched per frame.
 
-Building a 52-message bundle with python-osc costs about 0.4 ms (p99 0.9 ms) per frame; writing
-the new float bytes into a prebuilt datagram is byte-identical and ~50 times cheaper
-(ENVIRONMENT.md). The layout (addresses, type tags, strings) comes from python-osc, so the bytes
-stay its bytes; only ``i`` and ``f`` argument slots are overwritten. A sender rebuilds its
+Building a 52-message bundle with python-osc every frame costs tens of times more than writing
+the new float bytes into a prebuilt datagram, which is byte-identical (``bench/micro_costs.py``,
+docs/environment.md). The layout (addresses, type tags, strings) comes from python-osc, so the
+bytes stay its bytes; only ``i`` and ``f`` argument slots are overwritten. A sender rebuilds its
 template when something other than a number changes (a name set, the avatar id).
 """
 

@@ -1,4 +1,4 @@
-"""TalkRig's own OSC address space for the Unity receiver (PROTOCOLS.md §6).
+"""TalkRig's own OSC address space for the Unity receiver (docs/wire-formats.md §6).
 
 docs/osc-address-space.md is the reference, with a hex example per message; the fixture
 tests/fixtures/golden_datagrams.json pins the bytes for the Python and the C# tests alike.

@@ -1,4 +1,4 @@
-"""VMC protocol (Virtual Motion Capture) face sender: OSC over UDP (PROTOCOLS.md §2).
+"""VMC protocol (Virtual Motion Capture) face sender: OSC over UDP (docs/wire-formats.md §2).
 
 Per frame: ``/VMC/Ext/Blend/Val ,sf name value`` for every blendshape, then one
 ``/VMC/Ext/Blend/Apply ,``. 52 PascalCase Vals do not fit one 1,472-byte datagram, so they are

@@ -1,4 +1,4 @@
-"""VTube Studio plugin API target (PROTOCOLS.md §5): ARKit values → its default tracking inputs.
+"""VTube Studio plugin API target (docs/wire-formats.md §5): ARKit values → its tracking inputs.
 
 ``send`` (engine thread) only stores the newest frame; a client thread (``talkrig-vts``) owns the
 WebSocket: it connects, authenticates (asking VTube Studio for a token once: the user clicks

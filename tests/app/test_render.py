@@ -48,8 +48,9 @@ HOP = 640
 RATE = 16_000
 BURST = (20, 29)  # the tone fills video frames 20..29: 0.80 s to 1.20 s
 # The energy baseline's face at time t is the loudness of the 40 ms before t, so under the time
-# rule (frame k is the face at k × 40 ms, DESIGN.md "Time") it shows each sound one video frame
-# later than the frame the sound starts in (was: 0, when a frame showed the 40 ms after it).
+# rule (frame k is the face at k × 40 ms, docs/architecture.md "Time") it shows each sound one
+# video frame later than the frame the sound starts in (was: 0, when a frame showed the 40 ms
+# after it).
 ENERGY_LAG = 1
 
 

@@ -37,7 +37,7 @@ def test_exact_on_polynomials_of_degree_up_to_order(
 
 
 def test_lowers_noise_rmse_as_measured() -> None:
-    # ENVIRONMENT.md: noise RMSE 0.050 → 0.044 causal, 0.027 with one frame of look-ahead.
+    # docs/environment.md: noise RMSE 0.050 → 0.044 causal, 0.027 with one frame of look-ahead.
     rng = np.random.default_rng(0)
     t = np.arange(2000)
     clean = 0.5 + 0.4 * np.sin(2 * np.pi * t / 50)

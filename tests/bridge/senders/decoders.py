@@ -1,4 +1,4 @@
-"""Independent decoders written from PROTOCOLS.md with ``struct`` only (no python-osc, no
+"""Independent decoders written from docs/wire-formats.md with ``struct`` only (no python-osc, no
 TalkRig code), so an encoder bug cannot hide behind the same bug in its own parser.
 
 Each decoder is strict: it raises ``DecodeError`` on any byte that is not where the spec puts it

@@ -3,7 +3,7 @@
 ``tests/fixtures/golden_datagrams.json`` holds them for the Python tests and the Unity C# tests.
 The bytes were produced by the encoders and then checked, independently, by the struct decoders
 in ``decoders.py``, by python-osc's parser, and (OSC) by liblo's ``oscdump``; the §1 vectors of
-PROTOCOLS.md are hand-computed. Regenerate only after a deliberate wire-format change::
+docs/wire-formats.md are hand-computed. Regenerate only after a deliberate wire-format change::
 
     .venv/bin/python -m tests.bridge.senders.golden      # rewrites the fixture
 """
@@ -44,7 +44,8 @@ send order, lowercase hex).
   (ifacialmocap: "v1" | "v2").
 - liveness (vmc /VMC/Ext/OK + /VMC/Ext/T): seconds.
 Every float is exactly representable as float32, so decoders may compare with ==.
-Wire formats: docs/osc-address-space.md (unity) and PROTOCOLS.md (vmc, livelink, ifacialmocap).
+Wire formats: docs/osc-address-space.md (unity) and docs/wire-formats.md (vmc, livelink,
+ifacialmocap).
 Regenerate (deliberate format changes only): .venv/bin/python -m tests.bridge.senders.golden"""
 
 

@@ -1,4 +1,4 @@
-"""iFacialMocap (PROTOCOLS.md §4): text frames, the trigger handshake, push mode.
+"""iFacialMocap (docs/wire-formats.md §4): text frames, the trigger handshake, push mode.
 
 A real UDP client on loopback plays the receiving PC (VSeeFace & co.); the listener binds an
 ephemeral port (``?listen=0``) because 49983 may be taken by a parallel test or a real app.

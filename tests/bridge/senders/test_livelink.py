@@ -1,4 +1,4 @@
-"""Live Link Face v6 packets (PROTOCOLS.md §3) over real loopback UDP."""
+"""Live Link Face v6 packets (docs/wire-formats.md §3) over real loopback UDP."""
 
 from __future__ import annotations
 

@@ -15,7 +15,7 @@ from talkrig.bridge.senders.vmc import VmcFrameTemplate
 from talkrig.models import arkit
 from tests.bridge.senders.decoders import decode_osc
 
-# PROTOCOLS.md §1, hand-computed.
+# docs/wire-formats.md §1, hand-computed.
 VAL_JAWOPEN_HALF = bytes.fromhex(
     "2f564d432f4578742f426c656e642f56616c00002c7366004a61774f70656e003f000000"
 )

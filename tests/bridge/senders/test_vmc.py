@@ -1,4 +1,4 @@
-"""VMC face sender (PROTOCOLS.md §2) over real loopback UDP."""
+"""VMC face sender (docs/wire-formats.md §2) over real loopback UDP."""
 
 from __future__ import annotations
 

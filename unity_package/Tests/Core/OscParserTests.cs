@@ -8,7 +8,7 @@ namespace TalkRig.Receiver.Tests
     [TestFixture]
     public sealed class OscParserTests
     {
-        // PROTOCOLS.md §1, independent vectors.
+        // docs/wire-formats.md §1, independent vectors.
         const string BlendVal = "2f564d432f4578742f426c656e642f56616c00002c7366004a61774f70656e003f000000";
         const string Apply = "2f564d432f4578742f426c656e642f4170706c79000000002c000000";
 
