@@ -36,7 +36,7 @@ from talkrig.bridge.senders.base import TargetFailed
 from talkrig.bridge.senders.ports import port_number
 from talkrig.bridge.senders.recorders import RowFile
 from talkrig.bridge.senders.targets import TargetError, make_target
-from talkrig.bridge.server import ServerError
+from talkrig.bridge.server import ServerConfig, ServerError
 from talkrig.models.loader import Model, ModelError, load_model
 from talkrig.models.registry import DEFAULT_MODEL
 
@@ -225,6 +225,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     config = ServerConfig(
         host=args.host, port=args.port, token=args.token or os.environ.get(TOKEN_ENV),
         max_connections=args.max_connections, max_speed=args.max_speed, post=_post_config(args),
+        max_messages=args.max_messages, idle_timeout_s=args.idle_timeout,
     )  # fmt: skip
     with _load(args) as model:
         server = StreamServer(model, config)  # ServerError: beyond loopback without a token
@@ -538,6 +539,16 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--max-speed", type=float, default=4.0, metavar="X",
         help="audio accepted per connection, in times real time (0 = no limit)",
+    )  # fmt: skip
+    serve.add_argument(
+        "--max-messages", type=float, default=ServerConfig.max_messages, metavar="N",
+        help="messages accepted per second per connection, empty ones too (default "
+             f"{ServerConfig.max_messages:g}; 0 = no limit); a client over it is closed",
+    )  # fmt: skip
+    serve.add_argument(
+        "--idle-timeout", type=float, default=ServerConfig.idle_timeout_s, metavar="S",
+        help=f"close a connection that sends nothing for S seconds (default "
+             f"{ServerConfig.idle_timeout_s:g}; 0 = never)",
     )  # fmt: skip
     serve.add_argument("-q", "--quiet", action="store_true", help="no status lines")
     _add_model_options(serve)

@@ -16,22 +16,23 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hmac
 import ipaddress
 import logging
+import socket
 import threading
 import time
 from dataclasses import dataclass, field
 from http import HTTPStatus
-from urllib.parse import parse_qs, urlsplit
 
 from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
+from websockets.typing import Data
 
 from talkrig.bridge.pipeline import FramePipeline
 from talkrig.bridge.post.chain import PostConfig
-from talkrig.bridge.rate_limit import AudioBudget
+from talkrig.bridge.rate_limit import ConnectionLimits, LoopLag, StallMeter
+from talkrig.bridge.server_auth import token_accepted
 from talkrig.bridge.server_batcher import Batcher
 from talkrig.bridge.stream_protocol import StreamProtocolError, decode_pcm, encode_frame, hello
 from talkrig.models.loader import Model, ModelError
@@ -40,12 +41,18 @@ log = logging.getLogger(__name__)
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8765
+CLOSE_IDLE = 1001  # "going away": the client may reconnect when it has audio again
 CLOSE_UNSUPPORTED = 1003  # not s16le PCM (text, odd length)
 CLOSE_POLICY = 1008  # rate limit, too many connections
 CLOSE_INTERNAL = 1011  # the model failed
 CLOSE_TRY_LATER = 1013
 START_TIMEOUT_S = 10.0
 CLOSE_TIMEOUT_S = 2.0  # a refused client that keeps sending never answers our close frame
+# The loop parses all that one socket read returns before anything else runs: asyncio reads up
+# to 256 KiB, ~40,000 tiny messages, a quarter second and more. With 4 KiB asked (the kernel
+# doubles it) a read was at most 6 KB here (~900 messages); real-time audio (32 kB/s) still
+# fits that window over a 100 ms round trip.
+RECEIVE_BUFFER_BYTES = 4_096
 
 
 class ServerError(RuntimeError):
@@ -58,6 +65,9 @@ class ServerConfig:
 
     ``max_speed`` is audio seconds accepted per wall second per connection (a token bucket of
     ``burst_s`` seconds); 0 disables it, e.g. to replay a recording at accelerated pace.
+    ``max_messages`` is messages per wall second per connection (``burst_s`` seconds of them
+    saved up): empty messages carry no audio but still cost the server. ``idle_timeout_s``
+    closes a connection that sent nothing for that long (0 = never).
     """
 
     host: str = DEFAULT_HOST
@@ -66,7 +76,9 @@ class ServerConfig:
     max_connections: int = 64
     max_message_bytes: int = 32_000  # 1 s of audio
     max_speed: float = 4.0
+    max_messages: float = 200.0  # the paper's client sends 31.25 (32 ms chunks)
     burst_s: float = 2.0
+    idle_timeout_s: float = 30.0
     max_batch: int = 64
     post: PostConfig = field(default_factory=PostConfig)
 
@@ -113,6 +125,7 @@ class StreamServer:
         self._thread: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._batcher: Batcher | None = None
+        self._lag = LoopLag()
         self._server: Server | None = None
         self._stopping: asyncio.Event | None = None
         self._ready = threading.Event()
@@ -125,7 +138,9 @@ class StreamServer:
             "max_message_bytes": c.max_message_bytes,
             "max_connections": c.max_connections,
             "max_speed": c.max_speed,
+            "max_messages": c.max_messages,
             "burst_s": c.burst_s,
+            "idle_timeout_s": c.idle_timeout_s,
         }
 
     @property
@@ -192,6 +207,7 @@ class StreamServer:
         self._stopping = asyncio.Event()
         batcher = self._batcher = Batcher(self.model, self.config.max_batch)
         batching = asyncio.create_task(batcher.run())
+        lagging = asyncio.create_task(self._lag.run())
         try:
             async with serve(
                 self._handle, self.config.host, self.config.port,
@@ -199,22 +215,22 @@ class StreamServer:
                 compression=None, close_timeout=CLOSE_TIMEOUT_S,
             ) as server:  # fmt: skip
                 self._server = server
+                for sock in server.sockets:  # accepted sockets inherit it (and a small window)
+                    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, RECEIVE_BUFFER_BYTES)
                 self.port = _bound_port(server, self.config.port)
                 self._ready.set()
                 await self._stopping.wait()
         finally:
             batching.cancel()
+            lagging.cancel()
             batcher.close()
 
     def _admit(self, connection: ServerConnection, request: Request) -> Response | None:
         """Before the handshake: token and connection count (HTTP 401 / 503)."""
         token = self.config.token
-        if token:
-            given = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
-            if not given:
-                given = parse_qs(urlsplit(request.path).query).get("token", [""])[0]
-            if not hmac.compare_digest(given.encode(), token.encode()):
-                return connection.respond(HTTPStatus.UNAUTHORIZED, "missing or wrong token\n")
+        authorization = request.headers.get_all("Authorization")
+        if token and not token_accepted(authorization, request.path, token):
+            return connection.respond(HTTPStatus.UNAUTHORIZED, "missing or wrong token\n")
         if self._active >= self.config.max_connections:
             return connection.respond(HTTPStatus.SERVICE_UNAVAILABLE, "too many connections\n")
         return None
@@ -234,22 +250,23 @@ class StreamServer:
             await ws.close(CLOSE_TRY_LATER, "too many connections")
             return
         pipeline = FramePipeline(self.model, self.config.post)
-        budget = AudioBudget(self.config.max_speed, self.config.burst_s)
+        c = self.config
+        limits = ConnectionLimits(c.max_speed, c.max_messages, c.burst_s)
+        stalls = StallMeter(self._lag)
         batcher = self._batcher
         assert batcher is not None  # set before the server accepts anyone
         await ws.send(hello(card, self.limits(), pipeline.timing.delay))
-        async for message in ws:
+        while (message := await self._receive(ws, stalls)) is not None:
             received = time.time()
             try:
                 audio = decode_pcm(message, self.config.max_message_bytes)
             except StreamProtocolError as exc:
                 await ws.close(CLOSE_UNSUPPORTED, _reason(str(exc)))
                 return
-            if not budget.take(len(audio) / card.sample_rate):
-                await ws.close(
-                    CLOSE_POLICY,
-                    f"rate limit: more than {budget.speed:g}x real time (server's --max-speed)",
-                )
+            broken = limits.check(len(audio) / card.sample_rate, stalls.stalled())
+            if broken is not None:
+                ws.transport.pause_reading()  # a flood already in the socket costs nothing more
+                await ws.close(CLOSE_POLICY, broken)
                 return
             pipeline.push(audio)
             windows = pipeline.take_all()
@@ -273,6 +290,21 @@ class StreamServer:
                         received, time.time(), values,
                     )
                 )  # fmt: skip
+
+    async def _receive(self, ws: ServerConnection, stalls: StallMeter) -> Data | None:
+        """The next message, after letting every other connection take its turn; None when the
+        client sent nothing for ``idle_timeout_s`` (the connection is closed then)."""
+        await asyncio.sleep(0)  # recv returns queued messages without yielding to the loop
+        stalls.reading()
+        idle = self.config.idle_timeout_s
+        try:
+            async with asyncio.timeout(idle if idle > 0 else None):
+                return await ws.recv()
+        except TimeoutError:
+            await ws.close(
+                CLOSE_IDLE, f"idle: nothing received for {idle:g} s (server's --idle-timeout)"
+            )
+            return None
 
 
 def _bound_port(server: Server, asked: int) -> int:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 import pytest
+from websockets.asyncio.client import connect
 
 from talkrig.bridge.audio.sources import decode_file
 from talkrig.bridge.cli import main
@@ -17,7 +19,7 @@ from talkrig.bridge.server import StreamServer
 from talkrig.models import arkit
 from talkrig.models.loader import Model
 
-from .helpers import serve_process
+from .helpers import WAIT_S, closed_with, serve_process, url
 
 SEED = 5
 
@@ -64,3 +66,23 @@ def test_fast_file_over_the_default_speed_limit_is_one_clear_error(
     errors = [line for line in capsys.readouterr().err.splitlines() if "error" in line]
     assert len(errors) == 1
     assert "rate limit" in errors[0] and "--max-speed" in errors[0]
+
+
+def test_serve_help_names_the_new_limits(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["serve", "--help"])
+    out = capsys.readouterr().out
+    assert "--idle-timeout" in out and "--max-messages" in out
+
+
+def test_serve_closes_an_idle_client_after_idle_timeout() -> None:
+    async def silent(port: int) -> tuple[int | None, str]:
+        async with connect(url(port), open_timeout=WAIT_S) as ws:
+            await ws.recv()
+            return await closed_with(ws)
+
+    with serve_process(
+        "--idle-timeout", "0.5", "--provider", "cpu", "--model", "baseline-energy-blendshapes"
+    ) as port:
+        code, reason = asyncio.run(silent(port))
+    assert code == 1001 and "--idle-timeout" in reason
