@@ -472,6 +472,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="talkrig",
         description="Real-time speech-to-face: a voice in, ARKit blendshapes or landmarks out.",
+        epilog="examples:\n"
+        "  talkrig                         the desktop app\n"
+        "  talkrig run --source demo --target vmc://127.0.0.1:39539\n"
+        "  talkrig COMMAND --help          each command's options and examples",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug messages")
     parser.add_argument(

@@ -340,6 +340,7 @@ def test_the_top_level_help_gives_each_command_one_line(
     out = capsys.readouterr().out
     for command in COMMANDS:
         assert re.search(rf"^    {command} +\S", out, re.MULTILINE), command
+    assert "examples:\n  talkrig " in out
 
 
 @pytest.mark.parametrize(
