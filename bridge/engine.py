@@ -220,6 +220,8 @@ class Engine:
         inference start and end (``perf_counter``)."""
         pipe = self._pipeline
         available, started, inferred = times
+        if not np.isfinite(raw).all():  # the post chain shows the last good frame instead
+            self.metrics.count_faults(replaced=1)
         frame = pipe.emit(window, raw, available, started, inferred)
         if frame is None:
             return  # before stream time 0: the post chain warmed up, nothing to show yet

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import subprocess
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -140,3 +141,18 @@ def test_infer_and_render_check_the_output_before_loading(
 ) -> None:
     assert main(["infer", str(speech), "--out", str(tmp_path), "-q"]) == 2
     assert "is a folder" in _one_error_line(capsys)
+
+
+def test_report_on_a_read_only_file_system_fails_before_the_run(
+    tiny_tmpfs: Path, speech: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Root ignores permission bits, but not a read-only mount: the probe really writes.
+    done = subprocess.run(["mount", "-o", "remount,ro", str(tiny_tmpfs)], capture_output=True)
+    if done.returncode != 0:
+        pytest.skip(f"remount not permitted: {done.stderr.decode().strip()}")
+    report, take = tiny_tmpfs / "r.json", tmp_path / "take.csv"
+    argv = ["run", "--source", str(speech), "--fast", "-q", "--target", f"csv:{take}"]
+    assert main([*argv, "--report", str(report)]) == 2
+    line = _one_error_line(capsys)
+    assert line == f"talkrig: error: --report {report}: cannot write (Read-only file system)"
+    assert not take.exists()

@@ -22,7 +22,9 @@ import pytest
 from talkrig.bridge.audio.sources import decode_file
 from talkrig.bridge.cli import main
 from talkrig.models import arkit
-from talkrig.models.contract import SAMPLE_RATE
+from talkrig.models.builders import make_card
+from talkrig.models.contract import SAMPLE_RATE, Representation
+from talkrig.models.onnx_graph import GraphBuilder
 from tests.bridge.senders.decoders import decode_ifacialmocap, decode_livelink, decode_osc
 
 BURST = (8_000, 16_000)  # samples into the second copy of the clip
@@ -154,3 +156,30 @@ def test_infer_is_finite_and_the_mouth_moves_again(
     assert main(["infer", str(wav), "--out", str(out), "-q", "--seed", "1"]) == 0
     times, jaw = _jaw(out)
     _mouth_moves_again(times, jaw, len(clip) / SAMPLE_RATE, burst_end)
+
+
+def _nan_on_speech_model(path: Path) -> Path:
+    """A real ONNX graph, finite on silence (so it loads) but NaN on any window louder than
+    mean |audio| 0.01: ``out = bias + 0 · sqrt(0.01 − level)``."""
+    card = make_card("nan-on-speech", Representation.BLENDSHAPES, architecture="test",
+                     training_data="none: test graph")  # fmt: skip
+    g = GraphBuilder()
+    level = g.op("ReduceMean", g.op("Abs", "audio"), axes=[1], keepdims=1)  # (B, 1)
+    root = g.op("Sqrt", g.op("Sub", g.floats(np.float32(0.01)), level))  # NaN when louder
+    flat = g.op(
+        "Add", g.op("MatMul", root, g.floats(np.zeros((1, 52)))), g.floats(np.full(52, 0.1))
+    )
+    out = g.op("Reshape", flat, g.ints([-1, 52]), name="blendshapes")
+    g.save(path, card, out, card.window_samples, output_dims=(52,), producer="test")
+    return path
+
+
+def test_non_finite_model_frames_are_held_and_counted(tmp_path: Path, clip: np.ndarray) -> None:
+    model = _nan_on_speech_model(tmp_path / "nan-on-speech.onnx")
+    wav = write_float_wav(tmp_path / "clip.wav", clip)
+    take, report = tmp_path / "take.csv", tmp_path / "report.json"
+    argv = ["run", "--source", str(wav), "--fast", "-q", "--model", str(model), "--no-gate"]
+    assert main([*argv, "--target", f"csv:{take}", "--report", str(report)]) == 0
+    _jaw(take)  # every value finite
+    metrics = json.loads(report.read_text())["metrics"]
+    assert 10 < metrics["frames_replaced"] < metrics["frames"]
