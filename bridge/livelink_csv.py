@@ -12,6 +12,7 @@ from collections.abc import Iterable
 
 import numpy as np
 
+from talkrig.bridge.senders.finite import wire_floats
 from talkrig.models import arkit
 
 _HEAD_EYES = (
@@ -47,7 +48,8 @@ def write(out: io.TextIOBase, rows: Iterable[tuple[float, np.ndarray]], fps: int
     count = 0
     zeros = ",".join(["0"] * len(_HEAD_EYES))
     for seconds, values in rows:
-        cells = ",".join(f"{float(values[i]):.6f}" for i in CSV_ORDER)
+        finite = wire_floats(values)  # never "nan" in a take an importer must read
+        cells = ",".join(f"{float(finite[i]):.6f}" for i in CSV_ORDER)
         out.write(f"{timecode(seconds, fps)},{len(CSV_ORDER) + len(_HEAD_EYES)},{cells},{zeros}\n")
         count += 1
     return count

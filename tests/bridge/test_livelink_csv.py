@@ -35,3 +35,14 @@ def test_rows_put_each_value_under_its_own_name() -> None:
 def test_timecode_counts_frames_without_float_drift() -> None:
     assert livelink_csv.timecode(3725.52) == "01:02:05:13.000"
     assert livelink_csv.timecode(0.02) == "00:00:00:00.500"
+
+
+def test_non_finite_values_are_written_as_zero() -> None:
+    values = np.full(52, 0.5, np.float32)
+    values[[0, 1, 2]] = (np.nan, np.inf, -np.inf)
+    buf = io.StringIO()
+    livelink_csv.write(buf, [(0.0, values)])
+    text = buf.getvalue().lower()
+    assert "nan" not in text and "inf" not in text
+    row = next(csv.DictReader(io.StringIO(buf.getvalue())))
+    assert row["EyeBlinkLeft"] == "0.000000"
