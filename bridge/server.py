@@ -274,7 +274,7 @@ class StreamServer:
                 continue
             started = time.perf_counter()
             try:
-                outputs = await asyncio.gather(*(batcher.submit(w.samples) for w in windows))
+                outputs = await asyncio.gather(*(batcher.submit(w.samples, ws) for w in windows))
             except ModelError as exc:
                 await ws.close(CLOSE_INTERNAL, _reason(f"inference failed: {exc}"))
                 return
