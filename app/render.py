@@ -16,7 +16,8 @@ from __future__ import annotations
 import math
 import os
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -25,16 +26,15 @@ import av
 import numpy as np
 from av.audio.stream import AudioStream
 from av.video.stream import VideoStream
-from PySide6.QtCore import QRectF
 
 from talkrig.app.frame_painter import FramePainter, gui_application
 from talkrig.app.render_audio import Decoding, decode_until, open_audio
 from talkrig.app.widgets.face import (
-    BLENDSHAPE_VIEW,
-    blendshape_shape,
+    FaceShape,
     frame_shape,
     landmark_shape,
-    landmark_view,
+    rest_shape,
+    shape_view,
 )
 from talkrig.bridge.audio.sanitise import sanitise
 from talkrig.bridge.offline import infer_audio
@@ -44,6 +44,7 @@ from talkrig.models.contract import Representation
 from talkrig.models.loader import Model, load_model
 
 DEFAULT_SIZE = (640, 480)
+DIVIDER = 90  # grey level of the line between compared faces
 MIN_SIDE, MAX_SIDE = 64, 4096
 
 Progress = Callable[[int, int], None]  # (video frames written, total video frames)
@@ -145,6 +146,38 @@ class _Muxer:
         self.container.close()
 
 
+def rest_face(model: Model) -> FaceShape:
+    """``model``'s face at rest (its output for silence): where its video's view is fitted."""
+    if model.card.representation is Representation.BLENDSHAPES:
+        return rest_shape()
+    return landmark_shape(model.rest_output())
+
+
+def video_faces(
+    audio: np.ndarray,
+    model: Model,
+    post: PostConfig,
+    profile: AvatarProfile | None = None,
+) -> Iterator[FaceShape]:
+    """The face of each video frame of ``audio`` (``(n,)`` float32 at the model's rate), in
+    order, exactly ``ceil(n / hop)`` of them: file inference's frame ``k`` is video frame ``k``."""
+    shape = rest_face(model)
+    for frame in infer_audio(audio, model, post, profile):
+        shape = frame_shape(frame) or shape
+        yield shape
+
+
+def _open_models(stack: ExitStack, models: list[Model | str | Path]) -> list[Model]:
+    """Loaded models (names and paths loaded into ``stack``); RenderError when they do not
+    share a sample rate and hop, so their frames cannot stand side by side."""
+    loaded = [m if isinstance(m, Model) else stack.enter_context(load_model(m)) for m in models]
+    timing = {(m.card.sample_rate, m.card.hop_samples) for m in loaded}
+    if len(timing) > 1:
+        names = " and ".join(m.card.name for m in loaded)
+        raise RenderError(f"cannot compare {names}: their sample rates or hops differ")
+    return loaded
+
+
 def render_video(
     source: str | Path,
     out: str | Path,
@@ -155,66 +188,75 @@ def render_video(
     progress: Progress | None = None,
     stop: threading.Event | None = None,
     decoding: Decoding | None = None,
+    compare: Model | str | Path | None = None,
 ) -> RenderResult:
     """Render ``source`` (any audio/video file FFmpeg reads) to the video ``out``.
 
     Runs on any one thread (the CLI's main thread, or the app's render worker ``QThread``);
-    a ``QGuiApplication`` is created when none exists. ``model`` is a loaded model (left open)
-    or a name/path (loaded and closed here). While the source decodes, ``decoding(seconds)``
-    is called on this thread after each piece; then ``progress(done, total)`` after each video
-    frame. Setting ``stop`` abandons the render at any step, the decode included
-    (:class:`RenderCancelled`). ``out`` is replaced only when the whole video is written;
-    a cancelled or failed render leaves no file behind.
+    a ``QGuiApplication`` is created when none exists. ``model`` (and ``compare``) is a loaded
+    model (left open) or a name/path (loaded and closed here). With ``compare``, each frame
+    shows ``model``'s face of ``size`` on the left and ``compare``'s on the right (the video is
+    twice as wide). While the source decodes, ``decoding(seconds)`` is called on this thread
+    after each piece; then ``progress(done, total)`` after each video frame. Setting ``stop``
+    abandons the render at any step, the decode included (:class:`RenderCancelled`). ``out`` is
+    replaced only when the whole video is written; a cancelled or failed render leaves no file
+    behind.
 
     Raises:
         AudioError: ``source`` is missing, undecodable or silent of samples.
         ModelError: the model cannot be loaded or run.
-        RenderError: bad ``size``, unwritable ``out``, or FFmpeg failing to encode.
+        RenderError: bad ``size``, unwritable ``out``, models that cannot be compared, or FFmpeg
+            failing to encode.
     """
     size = check_size(size)
+    panels = [model] if compare is None else [model, compare]
+    frame_size = check_size((len(panels) * size[0], size[1]))
     out = Path(out)
     _check_out(out)
     file = open_audio(source)  # a bad file fails here, before a model loads
-    if not isinstance(model, Model):
-        with load_model(model) as loaded:
-            return render_video(source, out, loaded, post, profile, size, progress, stop, decoding)
-    # NaN/inf → 0 and clipped to ±1: the AAC encoder refuses NaN, the face would freeze
-    audio = sanitise(decode_until(file, stop, decoding))[0]
-    if audio is None:  # no output file exists yet: nothing to remove
-        raise RenderCancelled(f"render of {str(source)!r} cancelled")
+    with ExitStack() as stack:
+        loaded = _open_models(stack, panels)
+        # NaN/inf → 0 and clipped to ±1: the AAC encoder refuses NaN, the face would freeze
+        audio = sanitise(decode_until(file, stop, decoding))[0]
+        if audio is None:  # no output file exists yet: nothing to remove
+            raise RenderCancelled(f"render of {str(source)!r} cancelled")
+        return _encode(source, out, loaded, audio, post or PostConfig(), profile, size,
+                       frame_size, progress, stop)  # fmt: skip
+
+
+def _encode(
+    source: str | Path,
+    out: Path,
+    models: list[Model],
+    audio: np.ndarray,
+    post: PostConfig,
+    profile: AvatarProfile | None,
+    size: tuple[int, int],
+    frame_size: tuple[int, int],
+    progress: Progress | None,
+    stop: threading.Event | None,
+) -> RenderResult:
+    """Paint and encode every video frame of ``audio``, one panel of ``size`` per model."""
     _app = gui_application()  # held, unused: Qt fonts need it alive while painting
-    card = model.card
-    post = post or PostConfig()
-    rest = model.rest_output()
+    card = models[0].card
     total = math.ceil(len(audio) / card.hop_samples)
     fps = Fraction(card.sample_rate, card.hop_samples)
-    blend = card.representation is Representation.BLENDSHAPES
-    view = QRectF(*BLENDSHAPE_VIEW) if blend else landmark_view(rest)
-    painter = FramePainter(size, view, card.name)
-    shape = blendshape_shape(np.zeros_like(rest)) if blend else landmark_shape(rest)
+    painters = [FramePainter(size, shape_view(rest_face(m)), m.card.name) for m in models]
+    faces = [video_faces(audio, m, post, profile) for m in models]
     hop = card.hop_samples
-    muxer = _Muxer(out, size, fps, card.sample_rate)
-    written = 0
-
-    def emit_until(end: int) -> None:  # video frames [written, end) all show ``shape``
-        nonlocal written
-        while written < min(end, total):
+    muxer = _Muxer(out, frame_size, fps, card.sample_rate)
+    try:
+        for index, shapes in enumerate(zip(*faces, strict=True)):
             if stop is not None and stop.is_set():
                 raise RenderCancelled(f"render of {str(source)!r} cancelled")
-            rgb = painter.paint(shape, written / float(fps))
-            start = written * hop
-            muxer.write(written, rgb, audio[start : start + hop], start)
-            written += 1
+            seconds = index / float(fps)
+            rgb = np.hstack([p.paint(s, seconds) for p, s in zip(painters, shapes, strict=True)])
+            if len(models) > 1:
+                rgb[:, size[0] - 1 : size[0] + 1] = DIVIDER  # a grey line between the faces
+            start = index * hop
+            muxer.write(index, rgb, audio[start : start + hop], start)
             if progress is not None:
-                progress(written, total)
-
-    try:
-        for frame in infer_audio(audio, model, post, profile):
-            index = frame.sequence  # file inference: frame k shows the face at k × hop
-            emit_until(index)  # a gap (none expected) holds the previous face
-            shape = frame_shape(frame) or shape
-            emit_until(index + 1)
-        emit_until(total)
+                progress(index + 1, total)
         muxer.finish()
     except BaseException as exc:
         muxer.abandon()
@@ -224,4 +266,5 @@ def render_video(
         raise
     os.replace(muxer.path, out)
     seconds = len(audio) / card.sample_rate
-    return RenderResult(out, total, size, fps, seconds, muxer.codec, card.name)
+    name = " | ".join(m.card.name for m in models)
+    return RenderResult(out, total, frame_size, fps, seconds, muxer.codec, name)

@@ -90,11 +90,12 @@ def _profile(args: argparse.Namespace) -> AvatarProfile | None:
     return load_profile(args.profile) if args.profile else None
 
 
-def _load(args: argparse.Namespace) -> Model:
+def _load(args: argparse.Namespace, name: str | None = None) -> Model:
+    """``name`` (default ``--model``) with the ``--provider`` and ``--threads`` options."""
     if args.threads < 1:
         raise UsageError("--threads must be >= 1")
     providers = None if args.provider == "auto" else args.provider
-    return load_model(args.model, providers=providers, threads=args.threads)
+    return load_model(name or args.model, providers=providers, threads=args.threads)
 
 
 # -- run ------------------------------------------------------------------------------------------
@@ -394,6 +395,8 @@ def cmd_render(args: argparse.Namespace) -> int:
     try:
         size = check_size(args.size)  # before the model loads: a bad size fails at once
         check_writable(Path(args.out), "--out")
+        if Path(args.out).is_file() and not args.force:
+            raise RenderError(f"--out {args.out} already exists; add --force to replace it")
         post = _post_config(args)
         profile = _profile(args)
         bars: list[tqdm] = []  # made at the first frame, so an early error prints no bar
@@ -406,11 +409,14 @@ def cmd_render(args: argparse.Namespace) -> int:
         # Ctrl+C asks the render to stop at its next step, so no half-written video is left
         stop = threading.Event()
         previous = signal.signal(signal.SIGINT, lambda *_: stop.set())
-        with _load(args) as model:
+        with contextlib.ExitStack() as stack:
+            names = args.compare or [args.model]
+            models = [stack.enter_context(_load(args, name)) for name in names]
             try:
                 result = render_video(
-                    args.file, args.out, model, post, profile, size,
+                    args.file, args.out, models[0], post, profile, size,
                     None if args.quiet else progress, stop,
+                    compare=models[1] if len(models) > 1 else None,
                 )  # fmt: skip
             finally:
                 signal.signal(signal.SIGINT, previous)
@@ -606,6 +612,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="video size in pixels, even numbers (default 640x480)",
     )  # fmt: skip
     render.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    render.add_argument(
+        "--compare", nargs=2, metavar=("MODEL_A", "MODEL_B"),
+        help="two models side by side (A left, B right; the video is twice --size wide); "
+        "replaces --model",
+    )  # fmt: skip
+    render.add_argument("--force", action="store_true", help="replace --out if it exists")
     _add_model_options(render)
     _add_post_options(render)
     render.set_defaults(func=cmd_render)

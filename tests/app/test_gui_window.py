@@ -100,7 +100,7 @@ def test_demo_stream_updates_plots_bars_face_and_a_vmc_receiver(
     qtbot.mouseClick(window.targets.add_button, Qt.MouseButton.LeftButton)
     assert window.targets.enabled_specs() == [f"vmc://127.0.0.1:{port}"]
     _select(window, "device_box", DEMO_DEVICE)
-    rest_mouth = window.face.mouth.getData()[1].copy()
+    rest_face = window.face.shape.points.copy()
     qtbot.mouseClick(window.start_button, Qt.MouseButton.LeftButton)
     assert window.session is not None, _log(window)
     datagrams: list[bytes] = []
@@ -118,7 +118,7 @@ def test_demo_stream_updates_plots_bars_face_and_a_vmc_receiver(
 
     qtbot.waitUntil(streamed, timeout=WAIT_MS)
     assert datagrams[0].startswith(b"#bundle")
-    assert not np.allclose(window.face.mouth.getData()[1], rest_mouth)
+    assert not np.allclose(window.face.shape.points, rest_face)
     assert "CPU" in window.provider_label.text() or "CUDA" in window.provider_label.text()
     row = [t.spec for t in window.targets.targets()].index(f"vmc://127.0.0.1:{port}")
     qtbot.waitUntil(lambda: " frames/s, " in window.targets.state_text(row), timeout=WAIT_MS)
@@ -143,8 +143,7 @@ def test_switching_model_while_streaming_shows_landmarks(
     _select(window, "model_box", "baseline-energy-landmarks2d")
 
     def points_shown() -> bool:
-        x, _ = window.face.points.getData()
-        return len(x) == 68
+        return len(window.face.shape.points) == 68
 
     qtbot.waitUntil(points_shown, timeout=WAIT_MS)
     assert "landmarks2d" in window.provider_label.text()

@@ -1,4 +1,5 @@
-"""``render_video``: real speech → real model → QImage frames → H.264 + AAC, decoded back.
+"""``render_video``: real speech → real model → QImage frames → H.264 + AAC, decoded back;
+the face preview's drawing (a face mesh with filled lips and a dark mouth opening).
 
 Every video here is written by PyAV/FFmpeg and read back by PyAV; nothing is mocked. The sync
 tests put a tone burst at a known time and check that the drawn mouth opens in exactly the video
@@ -23,15 +24,26 @@ from tests.helpers import write_wav
 if not HAVE_QT and not IN_CI:
     pytest.skip("PySide6 / pyqtgraph / pytest-qt are not installed", allow_module_level=True)
 
+from PySide6.QtCore import QRectF
+from PySide6.QtGui import QColor, QImage, QPainter
 from pytestqt.qtbot import QtBot
 
+from talkrig.app.frame_painter import FramePainter
 from talkrig.app.render import (
     RenderCancelled,
     RenderError,
     RenderResult,
     render_video,
+    video_faces,
 )
-from talkrig.app.widgets.face import FacePreview, blendshape_shape
+from talkrig.app.widgets.face import (
+    BACKGROUND,
+    FacePreview,
+    blendshape_shape,
+    paint_face,
+    rest_shape,
+    shape_view,
+)
 from talkrig.bridge.audio.base import AudioError
 from talkrig.bridge.audio.sources import decode_file
 from talkrig.bridge.offline import infer_audio
@@ -77,9 +89,23 @@ def decode(path: Path) -> Decoded:
 
 
 def red(frames: np.ndarray) -> np.ndarray:
-    """``(n, h, w)`` mask of the mouth's red lines (nothing else in the picture is red)."""
+    """``(n, h, w)`` mask of the red lips: the browns of skin, brows and eyes (and their blends,
+    which the encoder's half-resolution colour smears) keep green above 0.6 of red."""
     f = frames.astype(np.int16)
-    return (f[..., 0] > 150) & (f[..., 1] < 120) & (f[..., 2] < 120)
+    return (f[..., 0] > 120) & (f[..., 1] < 0.45 * f[..., 0]) & (f[..., 2] < 0.5 * f[..., 0])
+
+
+def mouth_inside(picture: np.ndarray) -> np.ndarray:
+    """``(..., h, w)`` mask of the dark mouth opening between the lips."""
+    f = picture.astype(np.int16)
+    red = f[..., 0]  # the opening is a dark red; edges of brown on black are dark grey-browns
+    return (red > 35) & (red < 90) & (f[..., 1] < 0.4 * red) & (f[..., 2] < 0.5 * red)
+
+
+def pixels(image: QImage) -> np.ndarray:
+    """``(h, w, 3)`` int16 of an RGB888 image."""
+    rows = np.frombuffer(image.constBits(), np.uint8).reshape(image.height(), -1)
+    return rows[:, : 3 * image.width()].reshape(image.height(), image.width(), 3).astype(np.int16)
 
 
 def mouth_height(frames: np.ndarray) -> np.ndarray:
@@ -187,14 +213,59 @@ def test_a_tone_burst_opens_the_mouth_in_exactly_its_frames(
     assert opened.tolist() == list(range(first + ENERGY_LAG, last + 1 + ENERGY_LAG))
 
 
-def test_landmark_model_draws_its_points(qapp: object, speech: Path, tmp_path: Path) -> None:
-    result = render_video(speech, tmp_path / "points.mp4", "baseline-energy-landmarks2d",
-                          size=(320, 240))  # fmt: skip
+@pytest.mark.parametrize("model", ["talkrig-landmarks3d", "talkrig-landmarks2d"])
+def test_landmark_model_draws_a_face_whose_mouth_moves(
+    qapp: object, speech: Path, tmp_path: Path, model: str
+) -> None:
+    result = render_video(speech, tmp_path / "face.mp4", model, size=(320, 240))
     frames = decode(result.path).frames
     assert frames.shape[1:] == (240, 320, 3)
     f = frames.astype(np.int16)
-    blue = (f[..., 2] > 100) & (f[..., 2] > f[..., 0] + 60)  # the points' colour, blurred
-    assert (blue.sum(axis=(1, 2)) > 68).all()  # 68 dots of several pixels each
+    skin = (f[..., 0] > 120) & (f[..., 1] > 0.8 * f[..., 0]) & (f[..., 2] > 0.6 * f[..., 0])
+    assert (skin.mean(axis=(1, 2)) > 0.2).all()  # a filled face, not a few dots
+    lips = red(frames).sum(axis=(1, 2))
+    assert (lips > 150).all()  # filled lips in every frame
+    height = mouth_height(frames)
+    assert np.ptp(height) >= 4  # the lips open and close with the voice
+
+
+def test_mouth_opening_shows_at_a_fifth_of_jaw_open(qapp: object) -> None:
+    painter = FramePainter((640, 480), shape_view(rest_shape()), "jaw")
+    pictures = {}
+    for jaw in (0.0, 0.2):
+        values = np.zeros(arkit.COUNT, np.float32)
+        values[arkit.INDEX["jawOpen"]] = jaw
+        pictures[jaw] = painter.paint(blendshape_shape(values), 0.0).astype(np.int16)
+    inside = {j: mouth_inside(p) for j, p in pictures.items()}
+    rows = {j: np.nonzero(m.any(axis=1))[0] for j, m in inside.items()}
+    # the dark gap between the lips is several rows taller at 0.2, at 480 lines
+    assert len(rows[0.2]) >= len(rows[0.0]) + 8
+    assert inside[0.2].sum() > 2 * inside[0.0].sum()
+    opened = inside[0.2]  # between the lips at 0.2: red lip or skin at 0
+    assert (pictures[0.0][opened, 0] - pictures[0.2][opened, 0]).mean() > 60  # red, not dark
+
+
+def test_compare_puts_two_models_side_by_side(qapp: object, speech: Path, tmp_path: Path) -> None:
+    post = PostConfig(seed=3)
+    alone = render_video(speech, tmp_path / "a.mp4", ENERGY, post=post, size=(320, 240))
+    both = render_video(speech, tmp_path / "ab.mp4", ENERGY, post=post, size=(320, 240),
+                        compare="talkrig-landmarks2d")  # fmt: skip
+    assert both.size == (640, 240) and both.frames == alone.frames
+    assert both.model == f"{ENERGY} | talkrig-landmarks2d"
+    left_right, single = decode(both.path).frames, decode(alone.path).frames
+    assert left_right.shape[1:] == (240, 640, 3)
+    left, right = left_right[:, :, :320].astype(np.int16), left_right[:, :, 320:]
+    assert np.abs(left - single).mean() < 2  # the left half is model A's own video
+    assert np.abs(left - right).mean() > 10  # the right one is another face (flat, 68 points)
+    assert np.ptp(mouth_height(left_right[:, :, 320:])) >= 4  # and it talks too
+
+
+def test_compare_size_is_checked_for_the_doubled_width(
+    qapp: object, speech: Path, tmp_path: Path
+) -> None:
+    with pytest.raises(RenderError, match="video size 4200x240"):
+        render_video(speech, tmp_path / "a.mp4", ENERGY, size=(2100, 240), compare=ENERGY)
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_video_frame_k_shows_the_file_frame_at_k_hops() -> None:
@@ -204,7 +275,8 @@ def test_video_frame_k_shows_the_file_frame_at_k_hops() -> None:
     for name in (DEFAULT_MODEL, "baseline-energy-lowlatency"):
         with load_model(name) as model:
             frames = list(infer_audio(audio, model, PostConfig(seed=0)))
-        assert [f.sequence for f in frames] == list(range(11))
+            faces = list(video_faces(audio, model, PostConfig(seed=0)))
+        assert len(faces) == len(frames) == 11
         assert [f.stream_time for f in frames] == pytest.approx([k * HOP / RATE for k in range(11)])
 
 
@@ -264,19 +336,39 @@ def test_smoother_delay_is_taken_back_out(qapp: object, tmp_path: Path, lookahea
     # the energy formula has no learned jaw lag, so any shift left is the smoother's
     result = render_video(wav, tmp_path / "burst.mp4", ENERGY, post=post, size=(320, 240))
     height = mouth_height(decode(result.path).frames)
-    weight = np.clip(height - height[0], 0, None)
+    weight = np.clip(height - height[0] - 1, 0, None)  # 1 px: the encoder's edge flicker
     centre = float(np.sum(weight * np.arange(len(weight))) / np.sum(weight))
     assert abs(centre - (first + last) / 2 - ENERGY_LAG) < 0.5
 
 
-def test_video_paints_the_widgets_geometry(qtbot: QtBot) -> None:
+def test_video_paints_the_widgets_picture(qapp: object, qtbot: QtBot) -> None:
     preview = FacePreview()
     qtbot.addWidget(preview)
+    preview.resize(320, 320)
     values = np.zeros(arkit.COUNT, np.float32)
-    for name, value in (("jawOpen", 0.8), ("mouthSmileLeft", 0.5), ("mouthSmileRight", 0.4)):
+    for name, value in (("jawOpen", 0.5), ("eyeBlinkLeft", 0.9)):
         values[arkit.INDEX[name]] = value
     preview.show_blendshapes(values)
-    mouth = blendshape_shape(values).mouth
-    assert mouth is not None
-    np.testing.assert_allclose(preview.mouth.getData()[1], mouth[1])
-    np.testing.assert_allclose(preview.mouth.getData()[0], mouth[0])
+    np.testing.assert_array_equal(preview.shape.points, blendshape_shape(values).points)
+    shown = preview.grab().toImage().convertToFormat(QImage.Format.Format_RGB888)
+    image = QImage(320, 320, QImage.Format.Format_RGB888)
+    image.fill(QColor(BACKGROUND))
+    painter = QPainter(image)
+    paint_face(painter, QRectF(0, 0, 320, 320), blendshape_shape(values), preview.view)
+    painter.end()
+    assert shown.size() == image.size()
+    assert np.abs(pixels(shown) - pixels(image)).max() <= 1  # the same drawing code
+    assert mouth_inside(pixels(shown)).sum() > 200  # a half-open mouth, drawn dark
+
+
+def test_widget_keeps_its_view_while_the_mouth_moves(qtbot: QtBot) -> None:
+    preview = FacePreview()
+    qtbot.addWidget(preview)
+    view = preview.view
+    values = np.zeros(arkit.COUNT, np.float32)
+    values[arkit.INDEX["jawOpen"]] = 1.0
+    preview.show_blendshapes(values)
+    assert preview.view == view  # no zoom as the jaw drops
+    with load_model("talkrig-landmarks2d") as model:
+        preview.show_landmarks(model.rest_output())
+    assert preview.view != view and len(preview.shape.points) == 68

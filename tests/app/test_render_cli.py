@@ -53,7 +53,7 @@ def test_render_writes_a_video_without_a_display(speech: Path, tmp_path: Path) -
     [
         (lambda d, s: [str(d / "missing.mp3"), "--out", str(d / "a.mp4")], "does not exist"),
         (lambda d, s: [str(d / "junk.wav"), "--out", str(d / "a.mp4")], "junk.wav"),
-        (lambda d, s: [str(s), "--out", str(d / "no" / "a.mp4")], "is missing"),
+        (lambda d, s: [str(s), "--out", str(d / "no" / "a.mp4")], "does not exist"),
         (lambda d, s: [str(s), "--out", str(d / "a.mp4"), "--size", "642x481"], "642x481"),
         (lambda d, s: [str(s), "--out", str(d / "a.mp4"), "--model", "nope"], "nope"),
     ],
