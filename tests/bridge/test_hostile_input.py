@@ -21,10 +21,14 @@ import pytest
 
 from talkrig.bridge.audio.sources import decode_file
 from talkrig.bridge.cli import main
+from talkrig.bridge.post.chain import PostConfig
+from talkrig.bridge.server import ServerConfig, StreamServer
 from talkrig.models import arkit
 from talkrig.models.builders import make_card
 from talkrig.models.contract import SAMPLE_RATE, Representation
+from talkrig.models.loader import load_model
 from talkrig.models.onnx_graph import GraphBuilder
+from talkrig.models.registry import DEFAULT_MODEL
 from tests.bridge.senders.decoders import decode_ifacialmocap, decode_livelink, decode_osc
 
 BURST = (8_000, 16_000)  # samples into the second copy of the clip
@@ -183,3 +187,20 @@ def test_non_finite_model_frames_are_held_and_counted(tmp_path: Path, clip: np.n
     _jaw(take)  # every value finite
     metrics = json.loads(report.read_text())["metrics"]
     assert 10 < metrics["frames_replaced"] < metrics["frames"]
+
+
+def test_run_through_a_server_sanitises_before_the_wire(tmp_path: Path, clip: np.ndarray) -> None:
+    # The remote client sends s16le PCM: a NaN sample would go out as a -32768 click.
+    wav, burst_end = _burst_wav(tmp_path, clip, math.nan)
+    take, report = tmp_path / "take.csv", tmp_path / "report.json"
+    with (
+        load_model(DEFAULT_MODEL, providers="cpu") as model,
+        StreamServer(model, ServerConfig(port=0, max_speed=0, post=PostConfig(seed=1))) as server,
+    ):
+        argv = ["run", "--source", str(wav), "--fast", "-q", "--server",
+                f"ws://127.0.0.1:{server.port}", "--target", f"csv:{take}"]  # fmt: skip
+        assert main([*argv, "--report", str(report)]) == 0
+    times, jaw = _jaw(take)
+    _mouth_moves_again(times, jaw, len(clip) / SAMPLE_RATE, burst_end)
+    metrics = json.loads(report.read_text())["metrics"]
+    assert metrics["input_nonfinite"] == BURST[1] - BURST[0]
