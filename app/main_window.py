@@ -14,11 +14,9 @@ from PySide6.QtCore import QByteArray, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import QComboBox, QLabel, QMainWindow, QPushButton
 
-from talkrig.app.about import about_text
 from talkrig.app.autosave import Autosave
 from talkrig.app.choices import Choice, DeviceLister, model_choices
-from talkrig.app.menus import AboutDialog, add_menus, quick_setup_message
-from talkrig.app.quick_setup import Preset
+from talkrig.app.menus import AboutDialog, add_menus
 from talkrig.app.render_menu import add_render_action
 from talkrig.app.settings import AppSettings, SettingsStore
 from talkrig.app.stream import StartError, StreamSession
@@ -248,18 +246,6 @@ class MainWindow(QMainWindow):
     def _gain_changed(self, db: float) -> None:
         if self.session is not None:
             self.session.set_gain_db(db)
-
-    # -- menus ------------------------------------------------------------------------------------
-    def quick_setup(self, preset: Preset) -> None:
-        """Tick (or add) ``preset``'s target and say what to switch on in that app; a running
-        stream starts sending to it at once."""
-        added = self.targets.ensure(preset.spec)
-        if added is not None:
-            self.log(quick_setup_message(preset, added))
-
-    def show_about(self) -> None:
-        """Help → About for the model chosen now."""
-        self.about.show_text(about_text(self.registry, self.model_value()))
 
     # -- Unity-announced avatars -----------------------------------------------------------------
     def refresh_avatars(self) -> None:

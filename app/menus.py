@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from talkrig.app.about import about_text
 from talkrig.app.quick_setup import PRESETS, Preset
 
 if TYPE_CHECKING:
@@ -71,15 +72,28 @@ def add_menus(window: MainWindow) -> dict[str, QAction]:
         action = setup.addAction(preset.label)
         action.setToolTip(preset.advice)
         action.setStatusTip(preset.advice)
-        action.triggered.connect(lambda _=False, p=preset: window.quick_setup(p))
+        action.triggered.connect(lambda _=False, p=preset: quick_setup(window, p))
         actions[preset.label] = action
     setup.setToolTipsVisible(True)
     help_menu = _menu(window, "&Help")
     about = help_menu.addAction("&About TalkRig")
     about.setMenuRole(QAction.MenuRole.AboutRole)
-    about.triggered.connect(window.show_about)
+    about.triggered.connect(lambda: show_about(window))
     actions["about"] = about
     return actions
+
+
+def quick_setup(window: MainWindow, preset: Preset) -> None:
+    """Tick (or add) ``preset``'s target and say what to switch on in that app; a running
+    stream starts sending to it at once."""
+    added = window.targets.ensure(preset.spec)
+    if added is not None:
+        window.log(quick_setup_message(preset, added))
+
+
+def show_about(window: MainWindow) -> None:
+    """Help → About for the model chosen now."""
+    window.about.show_text(about_text(window.registry, window.model_value()))
 
 
 def quick_setup_message(preset: Preset, added: bool) -> str:

@@ -15,6 +15,7 @@ from talkrig.bridge.senders.base import SenderState
 
 PROBLEM = "⚠ "  # leads a cell that needs the user's attention (also coloured by the table)
 SENDING = "sending"
+WAITING = "waiting for the first frame"
 # An exception class name inside a longer message ("…: ModelError: …"); plain_message only
 # removes one at the start.
 _CLASS_NAME = re.compile(r"\b[A-Z][A-Za-z0-9_]*(?:Error|Exception|Warning): ")
@@ -32,7 +33,7 @@ def condition(state: SenderState) -> str:
         return f"stopped: {scrub(state.fatal)}"
     if not state.ok and state.last_error:
         return explain_error(state.spec, state.last_error)
-    return SENDING if state.frames_sent else "waiting for the first frame"
+    return SENDING if state.frames_sent else WAITING
 
 
 def state_text(state: SenderState, rate: float | None = None) -> str:

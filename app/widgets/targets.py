@@ -22,7 +22,7 @@ from talkrig.app.choices import is_local_unity
 from talkrig.app.live_targets import LiveTargets
 from talkrig.app.settings import TargetSetting
 from talkrig.app.target_check import check_target
-from talkrig.app.target_words import PROBLEM, condition, open_failure, state_text
+from talkrig.app.target_words import PROBLEM, WAITING, condition, open_failure, state_text
 from talkrig.bridge.senders.base import SenderState
 from talkrig.bridge.senders.targets import SPEC_HELP, TargetError
 
@@ -201,6 +201,8 @@ class TargetsPanel(QWidget):
         for spec, state in states.items():
             now = condition(state) if isinstance(state, SenderState) else state
             now = now.removeprefix(PROBLEM)
+            if now == WAITING:  # every start passes through it: not worth a log line
+                continue
             if self._conditions.get(spec) != now:
                 self._conditions[spec] = now
                 self.state_changed.emit(f"{spec}: {now}")
