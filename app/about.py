@@ -30,6 +30,12 @@ THIRD_PARTY = (
     ("psutil", "memory figures"),
     ("tqdm", "progress bars"),
 )
+# Data that others made, shipped inside TalkRig (the face preview's mesh and blendshape map).
+BUNDLED_DATA = (
+    "MediaPipe Face Mesh topology (Google) — Apache-2.0 (the face preview's 478-point mesh)",
+    "blendshapes → face map fitted on GRID corpus clips (Cooke et al. 2006) — CC BY 4.0 "
+    "(the face preview of blendshape models)",
+)
 MAX_LICENCE_CHARS = 60  # some packages put the whole licence text in the License field
 APP_LICENCE = "MIT"
 
@@ -107,4 +113,5 @@ def about_text(registry: Registry, model: str) -> str:
         problem = f"{model}: the file has no readable model card"
     lines += card_lines(card) if card is not None else [problem]
     lines += ["", "Third-party software", *third_party_lines()]
+    lines += ["", "Third-party data", *BUNDLED_DATA]
     return "\n".join(lines)

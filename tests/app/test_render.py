@@ -372,3 +372,13 @@ def test_widget_keeps_its_view_while_the_mouth_moves(qtbot: QtBot) -> None:
     with load_model("talkrig-landmarks2d") as model:
         preview.show_landmarks(model.rest_output())
     assert preview.view != view and len(preview.shape.points) == 68
+
+
+def test_about_box_credits_the_mesh_and_the_map() -> None:
+    from talkrig.app.about import BUNDLED_DATA, about_text
+    from talkrig.models.registry import Registry
+
+    credits = " ".join(BUNDLED_DATA)
+    assert "MediaPipe Face Mesh" in credits and "Apache-2.0" in credits
+    assert "GRID" in credits and "CC BY 4.0" in credits
+    assert BUNDLED_DATA[0] in about_text(Registry(), DEFAULT_MODEL)
