@@ -24,7 +24,7 @@ from talkrig.bridge.audio.sources import FileSource, demo_path
 from talkrig.bridge.engine import Engine, EngineOptions
 from talkrig.bridge.frame import FaceFrame
 from talkrig.bridge.post.profile import AvatarProfile
-from talkrig.bridge.remote import RemoteEngine, RemoteState
+from talkrig.bridge.remote import RemoteEngine, RemoteState, check_server_url
 from talkrig.bridge.senders.advice import explain_error
 from talkrig.models.errors import ModelError
 from talkrig.models.loader import Model, load_model
@@ -142,10 +142,11 @@ class RemoteChoice:
     token: str | None = None
 
     def check(self) -> None:
-        """Raise StartError when ``url`` cannot be a server address."""
-        scheme, sep, rest = self.url.strip().partition("://")
-        if not sep or scheme.lower() not in ("ws", "wss") or not rest.strip("/"):
-            raise StartError(f"remote engine: {self.url!r} is not a ws://HOST:PORT address")
+        """Raise StartError when ``url`` cannot be a server address (the CLI's words)."""
+        try:
+            check_server_url(self.url)
+        except ValueError as exc:
+            raise StartError(f"remote engine: {exc}") from exc
 
 
 class StreamSession:

@@ -68,7 +68,7 @@ def check_server_url(url: str) -> None:
     before anything opens, so a typo is one error, not a client retrying forever)."""
     parts = urlsplit(url.strip())
     if parts.scheme.lower() not in ("ws", "wss") or not parts.hostname:
-        raise ValueError(f"{url!r} is not a server address: use ws://HOST:PORT")
+        raise ValueError(f"{url!r} is not a ws://HOST:PORT address")
     url_port(parts)  # the one port message
 
 

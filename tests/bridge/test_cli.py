@@ -295,6 +295,18 @@ def test_every_bad_port_gets_the_one_port_message(
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.parametrize("url", ["http://127.0.0.1:8765", "ws://:8765", "127.0.0.1:8765"])
+def test_a_server_address_that_is_not_ws_is_refused_before_anything_opens(
+    url: str, capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SystemExit) as exit_info:
+        main(["run", "--source", "demo", "--server", url, "--target", "jsonl:x.jsonl"])
+    assert exit_info.value.code == 2
+    assert f"--server: {url!r} is not a ws://HOST:PORT address" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_a_file_ffmpeg_cannot_read_is_told_in_words_without_errno(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
