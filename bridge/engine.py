@@ -222,6 +222,7 @@ class Engine:
         available, started, inferred = times
         if not np.isfinite(raw).all():  # the post chain shows the last good frame instead
             self.metrics.count_faults(replaced=1)
+        pipe.avatar = self.options.avatar  # the app renames the avatar while streaming
         frame = pipe.emit(window, raw, available, started, inferred)
         if frame is None:
             return  # before stream time 0: the post chain warmed up, nothing to show yet

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from talkrig.models import arkit
 from talkrig.models.contract import Representation
 
 
@@ -33,21 +34,22 @@ class FrameTimes:
 
 @dataclass(frozen=True, slots=True)
 class FaceFrame:
-    """One 40 ms face frame.
+    """One 40 ms face frame: one payload, ``values``, of the kind ``representation`` says.
 
     Attributes:
         sequence: frame number since the stream started (0, 1, 2, ...; gaps mean skipped windows).
         capture_time: wall-clock UNIX seconds when the window's audio was available; receivers
             compare it with their clock to measure end-to-end latency.
-        stream_time: seconds of stream audio at the end of the predicted 40 ms frame.
+        stream_time: seconds of stream audio at the face this frame shows (frame k of a file is
+            the face at k × 40 ms; see :mod:`talkrig.bridge.pipeline`).
         representation: what ``values`` holds.
-        blendshapes: ``(52,)`` float32 in canonical ARKit order, [0, 1], after the avatar
-            profile's gain/offset/clamp; ``None`` for a landmark model.
-        landmarks: ``(points, dims)`` float32; ``None`` for a blendshape model.
+        times: per-stage timestamps.
+        values: float32; ``(52,)`` blendshapes in canonical ARKit order, [0, 1], after the avatar
+            profile's gain/offset/clamp, or ``(points, 2 | 3)`` landmarks. Checked against
+            ``representation`` when the frame is built (ValueError).
         avatar_values: ``(name, value)`` pairs for name-based targets (VMC) after the profile's
             rename map or vowel mode; empty means "the 52 ARKit names".
         avatar: the avatar id this frame is meant for (the Unity address space carries it).
-        times: per-stage timestamps.
         voiced: False while the silence gate holds the face at rest.
     """
 
@@ -56,8 +58,37 @@ class FaceFrame:
     stream_time: float
     representation: Representation
     times: FrameTimes
-    blendshapes: np.ndarray | None = None
-    landmarks: np.ndarray | None = None
+    values: np.ndarray
     avatar_values: tuple[tuple[str, float], ...] = field(default=())
     avatar: str = "default"
     voiced: bool = True
+
+    def __post_init__(self) -> None:
+        values = self.values
+        rep = self.representation
+        if not isinstance(values, np.ndarray) or values.dtype != np.float32:
+            kind = values.dtype if isinstance(values, np.ndarray) else type(values).__name__
+            raise ValueError(
+                f"frame {self.sequence} ({rep.value}): values must be float32, not {kind}"
+            )
+        if rep is Representation.BLENDSHAPES:
+            fits, want = values.shape == (arkit.COUNT,), f"({arkit.COUNT},)"
+        else:
+            dims = 2 if rep is Representation.LANDMARKS_2D else 3
+            fits = values.ndim == 2 and values.shape[0] > 0 and values.shape[1] == dims
+            want = f"(points, {dims})"
+        if not fits:
+            raise ValueError(
+                f"frame {self.sequence} ({rep.value}): values have shape {values.shape}, "
+                f"expected {want}"
+            )
+
+    @property
+    def blendshapes(self) -> np.ndarray | None:
+        """``values`` of a blendshape frame, else None (prefer ``values``)."""
+        return self.values if self.representation is Representation.BLENDSHAPES else None
+
+    @property
+    def landmarks(self) -> np.ndarray | None:
+        """``values`` of a landmark frame, else None (prefer ``values``)."""
+        return None if self.representation is Representation.BLENDSHAPES else self.values

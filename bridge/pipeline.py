@@ -28,7 +28,6 @@ from talkrig.bridge.frame import FaceFrame, FrameTimes
 from talkrig.bridge.post.chain import PostChain, PostConfig, frame_audio_slice
 from talkrig.bridge.post.profile import AvatarProfile
 from talkrig.models.card import ModelCard
-from talkrig.models.contract import Representation
 from talkrig.models.loader import Model
 
 BATCH = 64  # windows per model call when there is no real time to keep (files)
@@ -275,15 +274,13 @@ class FramePipeline:
             return None
         if self._last_window is not None and window.index > self._last_window:
             return None
-        blend = self.card.representation is Representation.BLENDSHAPES
         return FaceFrame(
             sequence=window.index + self.sequence_base,
             capture_time=time.time() - (done - available) if capture_time is None else capture_time,
             stream_time=self.stream_time(window),
             representation=self.card.representation,
             times=FrameTimes(available, started, inferred, done),
-            blendshapes=out.values if blend else None,
-            landmarks=None if blend else out.values,
+            values=out.values,
             avatar_values=out.avatar_values,
             avatar=self.avatar,
             voiced=out.voiced,

@@ -283,11 +283,10 @@ class StreamServer:
                 frame = pipeline.emit(window, raw, started, started, inferred, received)
                 if frame is None:
                     continue  # before stream time 0
-                values = frame.blendshapes if frame.landmarks is None else frame.landmarks
                 await ws.send(
                     encode_frame(
                         frame.sequence, card.representation, frame.voiced, frame.stream_time,
-                        received, time.time(), values,
+                        received, time.time(), frame.values,
                     )
                 )  # fmt: skip
 

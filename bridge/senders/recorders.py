@@ -59,11 +59,7 @@ def open_new_file(path: Path) -> tuple[Path, BinaryIO]:
 
 def _values(frame: FaceFrame) -> np.ndarray:
     """The frame's ``(52,)`` blendshapes or ``(points, dims)`` landmarks, finite."""
-    if frame.blendshapes is not None:
-        return wire_floats(frame.blendshapes)
-    if frame.landmarks is None:
-        raise ValueError(f"frame {frame.sequence} carries neither blendshapes nor landmarks")
-    return wire_floats(frame.landmarks)
+    return wire_floats(frame.values)
 
 
 def _columns(values: np.ndarray) -> tuple[str, ...]:

@@ -23,7 +23,6 @@ from __future__ import annotations
 import time
 from typing import Any
 
-import numpy as np
 from pythonosc.osc_message import OscMessage
 from pythonosc.osc_message_builder import OscMessageBuilder
 
@@ -96,23 +95,21 @@ class UnityOscEncoder:
         """
         hi, lo = split_time(frame.capture_time)
         flags = FLAG_VOICED if frame.voiced else 0
-        if frame.blendshapes is not None:
+        if frame.representation is Representation.BLENDSHAPES:
             tpl = self._blend.get(avatar)
             if tpl is None:
                 _bound(self._blend)
                 tpl = self._blend[avatar] = _blendshape_template(check_avatar(avatar))
             _patch_header(tpl, frame.sequence, hi, lo, flags)
-            tpl.set_floats(frame.blendshapes)
+            tpl.set_floats(frame.values)
             return [tpl.datagram]
-        if frame.landmarks is None:
-            raise ValueError(f"frame {frame.sequence} carries neither blendshapes nor landmarks")
-        points, dims = frame.landmarks.shape
+        points, dims = frame.values.shape
         key = (avatar, points, dims)
         chunks = self._land.get(key)
         if chunks is None:
             _bound(self._land)
             chunks = self._land[key] = _landmark_templates(check_avatar(avatar), points, dims)
-        flat = frame.landmarks.reshape(-1)  # (points*dims,) x0, y0[, z0], x1, ...
+        flat = frame.values.reshape(-1)  # (points*dims,) x0, y0[, z0], x1, ...
         out, start = [], 0
         for tpl in chunks:
             _patch_header(tpl, frame.sequence, hi, lo, flags)
@@ -179,7 +176,7 @@ class UnityOscSender(UdpSender):
 
 
 def _hello_for(frame: FaceFrame, avatar: str) -> bytes:
-    if frame.blendshapes is None and frame.landmarks is not None:
-        points, dims = np.shape(frame.landmarks)
+    if frame.representation is not Representation.BLENDSHAPES:
+        points, dims = frame.values.shape
         return hello_message(avatar, frame.representation, points, dims)
     return hello_message(avatar, frame.representation, arkit.COUNT, 1)

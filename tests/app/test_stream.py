@@ -32,7 +32,8 @@ from tests.helpers import wait_until
 
 
 def _frame(sequence: int) -> FaceFrame:
-    return FaceFrame(sequence, 0.0, 0.0, Representation.BLENDSHAPES, FrameTimes(0, 0, 0, 0))
+    zeros = np.zeros(52, np.float32)
+    return FaceFrame(sequence, 0.0, 0.0, Representation.BLENDSHAPES, FrameTimes(0, 0, 0, 0), zeros)
 
 
 def test_latest_frame_gives_each_new_frame_once() -> None:

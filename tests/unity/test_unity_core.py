@@ -131,8 +131,7 @@ def _frame(
         stream_time=0.04 * sequence,
         representation=rep,
         times=FrameTimes(now, now, now, now),
-        blendshapes=blend,
-        landmarks=land,
+        values=blend if land is None else land,  # type: ignore[arg-type]
         avatar=AVATAR,
         voiced=voiced,
     )

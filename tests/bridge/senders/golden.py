@@ -104,9 +104,10 @@ def to_frame(data: dict[str, Any]) -> FaceFrame:
         stream_time=data["stream_time"],
         representation=Representation(data["representation"]),
         times=FrameTimes(1.0, 1.001, 1.003, 1.004),
-        blendshapes=np.asarray(bs, dtype=np.float32) if bs else None,
-        landmarks=(
-            np.asarray(lm, dtype=np.float32).reshape(data["points"], data["dims"]) if lm else None
+        values=(
+            np.asarray(bs, dtype=np.float32)
+            if bs
+            else np.asarray(lm, dtype=np.float32).reshape(data["points"], data["dims"])
         ),
         avatar_values=tuple(
             zip(data["avatar_value_names"], map(float, data["avatar_values"]), strict=True)

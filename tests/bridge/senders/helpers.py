@@ -32,7 +32,7 @@ def blend_frame(
         stream_time=sequence * 0.04,
         representation=Representation.BLENDSHAPES,
         times=FrameTimes(now, now + 0.001, now + 0.002, now + 0.003),
-        blendshapes=np.asarray(values, dtype=np.float32),
+        values=np.asarray(values, dtype=np.float32),
         avatar_values=avatar_values,
         avatar=avatar,
         voiced=voiced,
@@ -50,7 +50,7 @@ def landmark_frame(sequence: int = 0, points: int = 478, dims: int = 3) -> FaceF
         stream_time=sequence * 0.04,
         representation=rep,
         times=FrameTimes(now, now + 0.001, now + 0.002, now + 0.003),
-        landmarks=rng.uniform(-1, 1, (points, dims)).astype(np.float32),
+        values=rng.uniform(-1, 1, (points, dims)).astype(np.float32),
     )
 
 
