@@ -33,7 +33,16 @@ def condition(state: SenderState) -> str:
         return f"stopped: {scrub(state.fatal)}"
     if not state.ok and state.last_error:
         return explain_error(state.spec, state.last_error)
+    if not state.ok:  # a connection-based target (VTube Studio) still setting up
+        return connecting(state.spec)
     return SENDING if state.frames_sent else WAITING
+
+
+def connecting(spec: str) -> str:
+    """A target that connects before it sends, not there yet; VTube Studio asks its user."""
+    if spec.lower().startswith("vtubestudio:"):
+        return "connecting — click Allow in VTube Studio when it asks about TalkRig"
+    return "connecting"
 
 
 def state_text(state: SenderState, rate: float | None = None) -> str:
@@ -44,6 +53,8 @@ def state_text(state: SenderState, rate: float | None = None) -> str:
     )  # fmt: skip
     if state.fatal or (not state.ok and state.last_error):
         return f"{PROBLEM}{condition(state)} ({sent})"
+    if not state.ok:
+        return f"{connecting(state.spec)} ({sent})"
     if state.last_error:
         return f"{sent} (earlier: {explain_error(state.spec, state.last_error)})"
     return sent

@@ -79,3 +79,11 @@ def test_any_other_open_failure_keeps_its_words_without_numbers() -> None:
         make_target("vmc://127.0.0.1:99999")
     text = open_failure("vmc://127.0.0.1:99999", str(caught.value))
     assert "99999" in text and "target '" not in text and "Errno" not in text
+
+
+def test_vtube_studio_before_its_user_clicks_allow() -> None:
+    state = _state("vtubestudio://127.0.0.1:8001", None, False, sent=12)
+    assert "click Allow in VTube Studio" in condition(state)
+    assert state_text(state).startswith("connecting — click Allow") and not state_text(
+        state
+    ).startswith(PROBLEM)
