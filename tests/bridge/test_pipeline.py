@@ -111,4 +111,4 @@ def test_infer_and_a_fast_run_give_the_same_frames(tmp_path: Path, shared_data: 
     np.testing.assert_array_equal(a[:, 0], np.arange(75))
     np.testing.assert_allclose(a[:, 2], np.arange(75) * 0.04, atol=1e-9)
     np.testing.assert_array_equal(a[:, [0, 2, 3]], b[:, [0, 2, 3]])  # sequence, time, voiced
-    np.testing.assert_allclose(a[:, 4:], b[:, 4:], atol=2e-5)  # 6 significant digits
+    np.testing.assert_array_equal(a[:, 4:], b[:, 4:])  # the same batches: the same values
