@@ -77,10 +77,16 @@ def plain_message(error: str) -> str:
 
 
 def describe_state(state: SenderState) -> str:
-    """A target's health in a few words: ``ok, 120 frames``, ``waiting, no frames yet`` or the
-    plain-words reason of its last error."""
+    """A target's health in a few words: ``ok, 120 frames``, ``waiting, no frames yet``,
+    ``connecting``, or the plain-words reason it fails (``stopped: …`` when it cannot go on)."""
+    if state.fatal:
+        return f"stopped: {plain_message(state.fatal)}"
     if not state.ok and state.last_error:
         return explain_error(state.spec, state.last_error)
+    if not state.ok:  # a target that connects before it sends (VTube Studio) is not there yet
+        if state.spec.lower().startswith("vtubestudio:"):
+            return "connecting — click Allow in VTube Studio when it asks about TalkRig"
+        return "connecting"
     if state.frames_sent == 0:
         return "waiting, no frames yet"
     return f"ok, {state.frames_sent} frames"

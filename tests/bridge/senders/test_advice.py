@@ -77,3 +77,20 @@ def test_plain_message_keeps_a_message_that_has_no_class_name() -> None:
 def test_an_error_that_has_recovered_reads_ok() -> None:
     state = SenderState("vmc://", 10, 1, "ConnectionRefusedError: x", 0.0, ok=True)
     assert describe_state(state) == "ok, 10 frames"
+
+
+def test_a_target_that_cannot_go_on_says_so_and_why() -> None:
+    state = SenderState(
+        "csv:take.csv", 10, 1, "OSError: [Errno 28] No space left on device", 0.0, ok=False,
+        fatal="csv:take.csv: [Errno 28] No space left on device; the take is kept up to row 10",
+    )  # fmt: skip
+    assert describe_state(state) == (
+        "stopped: csv:take.csv: No space left on device; the take is kept up to row 10"
+    )
+
+
+def test_a_target_still_connecting_says_what_the_user_must_do() -> None:
+    vts = SenderState("vtubestudio://", 0, 0, None, None, ok=False)
+    assert describe_state(vts).startswith("connecting — click Allow in VTube Studio")
+    other = SenderState("ws-thing://", 0, 0, None, None, ok=False)
+    assert describe_state(other) == "connecting"
