@@ -3,7 +3,8 @@
 Every model is drawn on a real face layout (:mod:`talkrig.models.face_mesh`): a landmark model's
 points directly (MediaPipe's 478-point mesh, shaded triangle by triangle from its depth, or
 dlib's 68 points as a flat face), a blendshape model's values through the shipped blendshapes →
-mesh map (:mod:`talkrig.models.face_map`, the map inside ``talkrig-landmarks3d``). Lips are
+mesh map (:mod:`talkrig.models.face_map`, the map inside ``talkrig-landmarks3d``, with
+hand-made blinks, smiles and brows on top: :mod:`talkrig.models.face_expressions`). Lips are
 filled red and the mouth opening dark, so a mouth that opens by a fifth is plain to see.
 
 The geometry (:class:`FaceShape`, in face coordinates: x right, y up) is computed once and drawn
@@ -22,6 +23,7 @@ from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from talkrig.bridge.frame import FaceFrame
 from talkrig.models import arkit
+from talkrig.models.face_expressions import shipped_rig
 from talkrig.models.face_map import FaceMap, shipped_face_map
 from talkrig.models.face_mesh import FaceTopology, topology_for
 
@@ -62,9 +64,12 @@ def landmark_shape(landmarks: np.ndarray) -> FaceShape:
 
 
 def blendshape_shape(values: np.ndarray, face_map: FaceMap | None = None) -> FaceShape:
-    """The face for ``values`` (``(52,)`` canonical ARKit order, [0, 1]) through ``face_map``
-    (default: the shipped map)."""
-    return landmark_shape((face_map or shipped_face_map()).landmarks(values))
+    """The face for ``values`` (``(52,)`` canonical ARKit order, [0, 1]) through ``face_map``;
+    by default the shipped map plus the blinks, smiles and brows it cannot show
+    (:mod:`talkrig.models.face_expressions`)."""
+    if face_map is not None:
+        return landmark_shape(face_map.landmarks(values))
+    return landmark_shape(shipped_rig()(shipped_face_map().landmarks(values), values))
 
 
 def frame_shape(frame: FaceFrame) -> FaceShape | None:
