@@ -81,7 +81,7 @@ class MetricsPlots(QWidget):
         )
         self.processing.addItem(
             pg.InfiniteLine(BUDGET_MS, angle=0, pen=pg.mkPen("r", style=Qt.PenStyle.DashLine),
-                            label=f"{BUDGET_MS:g} ms budget", labelOpts={"position": 0.1})
+                            label=f"{BUDGET_MS:g} ms budget", labelOpts={"position": 0.2})
         )  # fmt: skip
         self.fps, self.fps_curve = _plot("frames per second", "frames/s", "c", 30)
         self.delay, self.delay_curve = _plot("mouth-to-avatar delay", "ms", "m", DELAY_RANGE_MS)
