@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import csv
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from talkrig.bridge.audio.sources import decode_file
+from talkrig.bridge.audio.sources import FileSource, decode_file
 from talkrig.bridge.cli import main
+from talkrig.bridge.engine import Engine, EngineOptions
+from talkrig.bridge.frame import FaceFrame
 from talkrig.bridge.offline import infer_audio
 from talkrig.bridge.pipeline import FramePipeline, FrameTiming
 from talkrig.bridge.post.chain import PostConfig
@@ -87,6 +90,26 @@ def test_a_model_swap_keeps_sequences_and_times_going(tmp_path: Path) -> None:
         assert seq[0] == before[-1].index + pipe.sequence_base + 1
         # less look-ahead: the new model's frames show a later face of the same audio
         assert swapped.stream_time(after[0]) > pipe.stream_time(before[-1])
+
+
+def test_a_stream_and_a_file_agree_for_an_odd_lookahead(
+    tmp_path: Path, write_wav: Callable[..., Path]
+) -> None:
+    audio = np.random.default_rng(2).uniform(-0.3, 0.3, 2 * SAMPLE_RATE + 123).astype(np.float32)
+    clip = write_wav(audio)
+    got: list[FaceFrame] = []
+    with odd_model(tmp_path, 1000) as model:
+        engine = Engine(FileSource(clip, realtime=False), model, [],
+                        EngineOptions(post=PostConfig(seed=4)), listeners=[got.append])  # fmt: skip
+        with engine:
+            assert engine.wait(30)
+        assert engine.error is None
+        whole = list(infer_audio(decode_file(clip), model, PostConfig(seed=4)))
+    assert len(got) == len(whole) == 51  # ceil(32123 / 640)
+    assert [f.stream_time for f in got] == [f.stream_time for f in whole]
+    np.testing.assert_allclose([f.stream_time for f in got], np.arange(51) * 0.04, atol=1e-9)
+    np.testing.assert_array_equal(np.stack([f.values for f in got]),
+                                  np.stack([f.values for f in whole]))  # fmt: skip
 
 
 def read_csv(path: Path) -> tuple[list[str], np.ndarray]:
