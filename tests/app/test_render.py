@@ -49,6 +49,9 @@ from talkrig.bridge.audio.sources import decode_file
 from talkrig.bridge.offline import infer_audio
 from talkrig.bridge.post.chain import PostConfig
 from talkrig.models import arkit
+from talkrig.models.builders import build_test_model, make_card
+from talkrig.models.contract import Representation
+from talkrig.models.errors import ModelError
 from talkrig.models.loader import load_model
 from talkrig.models.registry import DEFAULT_MODEL
 
@@ -266,6 +269,22 @@ def test_compare_size_is_checked_for_the_doubled_width(
     with pytest.raises(RenderError, match="video size 4200x240"):
         render_video(speech, tmp_path / "a.mp4", ENERGY, size=(2100, 240), compare=ENERGY)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_models_with_other_hops_or_broken_files_cannot_be_compared(
+    qapp: object, speech: Path, tmp_path: Path
+) -> None:
+    half_hop = tmp_path / "half-hop.onnx"
+    card = make_card("half-hop", Representation.BLENDSHAPES, architecture="test",
+                     training_data="none: test graph", hop_samples=HOP // 2)  # fmt: skip
+    build_test_model(half_hop, card)
+    with pytest.raises(RenderError, match=r"cannot compare .*half-hop.*hops differ"):
+        render_video(speech, tmp_path / "a.mp4", ENERGY, size=(160, 120), compare=half_hop)
+    junk = tmp_path / "junk.onnx"
+    junk.write_bytes(b"not a model at all" * 10)
+    with pytest.raises(ModelError, match=r"junk\.onnx"):
+        render_video(speech, tmp_path / "a.mp4", ENERGY, size=(160, 120), compare=junk)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["half-hop.onnx", "junk.onnx"]
 
 
 def test_video_frame_k_shows_the_file_frame_at_k_hops() -> None:
