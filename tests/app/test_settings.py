@@ -176,3 +176,18 @@ def test_no_display_is_a_clear_error_not_a_qt_abort() -> None:
     assert no_display_reason({"WAYLAND_DISPLAY": "wayland-0"}, "linux") is None
     assert no_display_reason({"QT_QPA_PLATFORM": "offscreen"}, "linux") is None
     assert no_display_reason({}, "win32") is None
+
+
+def _depth(value: object) -> int:
+    if isinstance(value, dict):
+        return 1 + max(map(_depth, value.values()), default=0)
+    if isinstance(value, list):
+        return 1 + max(map(_depth, value), default=0)
+    return 0
+
+
+@settings(max_examples=200, deadline=None)
+@given(data=JSON)
+def test_json_depth_is_the_nesting_of_the_value(data: object) -> None:
+    assert json_depth(json.dumps(data)) == _depth(data)
+    assert json_depth(json.dumps(data, ensure_ascii=False)) == _depth(data)
