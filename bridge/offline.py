@@ -71,12 +71,11 @@ def infer_audio(
     model: Model,
     post: PostConfig | None = None,
     profile: AvatarProfile | None = None,
-    progress: Callable[[int], None] | None = None,
     file_end: bool = True,
 ) -> Iterator[FaceFrame]:
     """Frames for ``audio`` ((n,) float32, 16 kHz mono) as a whole file, in order (as a live
     stream that has not ended, without ``file_end``)."""
-    return infer_pieces((audio,), model, post, profile, progress, file_end)
+    return infer_pieces((audio,), model, post, profile, file_end=file_end)
 
 
 def infer_file(
@@ -84,7 +83,6 @@ def infer_file(
     model: Model,
     post: PostConfig | None = None,
     profile: AvatarProfile | None = None,
-    progress: Callable[[int], None] | None = None,
 ) -> tuple[int | None, Iterator[FaceFrame]]:
     """Decode ``path`` (any format FFmpeg reads) as it goes: (frame count, frames).
 
@@ -96,4 +94,4 @@ def infer_file(
     total = None
     if duration is not None:
         total = file_frame_count(round(duration * card.sample_rate), card.hop_samples)
-    return total, infer_pieces(pieces, model, post, profile, progress)
+    return total, infer_pieces(pieces, model, post, profile)
