@@ -21,9 +21,15 @@ WAITING = "waiting for the first frame"
 _CLASS_NAME = re.compile(r"\b[A-Z][A-Za-z0-9_]*(?:Error|Exception|Warning): ")
 
 
+_PORTAUDIO_CODE = re.compile(r"\s*\[PaErrorCode -?\d+\]")  # PortAudio's own error numbers
+_ORT_CODE = re.compile(r"\[ONNXRuntimeError\] : \d+ : [A-Z_]+ : ")  # ONNX Runtime's status prefix
+
+
 def scrub(message: str) -> str:
-    """``message`` without exception class names or ``[Errno N]`` numbers, anywhere in it."""
-    return _CLASS_NAME.sub("", plain_message(message))
+    """``message`` without exception class names or error numbers (``[Errno N]``,
+    ``[PaErrorCode N]``, ONNX Runtime's status codes), anywhere in it."""
+    text = _CLASS_NAME.sub("", plain_message(message))
+    return _ORT_CODE.sub("", _PORTAUDIO_CODE.sub("", text))
 
 
 def condition(state: SenderState) -> str:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import errno
 import json
+import re
 import socket
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,7 +24,7 @@ from talkrig.app.settings import DEMO_DEVICE, SETTINGS_FILE, SettingsStore
 from talkrig.app.widgets.combo_fit import elided_text, popup_width
 from talkrig.app.widgets.plots import WINDOW_S
 from talkrig.models import arkit
-from talkrig.models.registry import Registry
+from talkrig.models.registry import SHIPPED_DIR, Registry
 from tests.app.conftest import drain
 
 WAIT_MS = 15_000
@@ -152,3 +153,20 @@ def test_a_first_start_streams_the_demo_to_vmc_39539_on_one_time_axis(
         assert left == pytest.approx(-WINDOW_S, abs=0.3) and right == pytest.approx(0, abs=0.3)
         assert plot.getAxis("left").labelText in ("ms", "frames/s")
     assert "set your audio delay in OBS to" in plots.obs_label.text()
+
+
+def test_a_failing_start_is_said_without_exception_names(qtbot: QtBot, tmp_path: Path) -> None:
+    models = tmp_path / "models"
+    models.mkdir()
+    (models / "broken.onnx").write_bytes(b"\x08\x07garbage, not a protobuf")
+    win = MainWindow(
+        SettingsStore(tmp_path / "cfg"), Registry([SHIPPED_DIR, models]), lambda refresh: []
+    )
+    qtbot.addWidget(win)
+    win.model_box.setCurrentIndex(win.model_box.findData("broken"))
+    assert not win.start()
+    log = win.log_panel.toPlainText()
+    assert "broken" in log
+    assert "not a loadable ONNX model" in log
+    assert not re.search(r"[A-Z]\w*(Error|Exception)\b|Errno|Traceback|: \d+ :", log), log
+    win.close()

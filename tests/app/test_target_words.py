@@ -25,6 +25,12 @@ def _state(spec: str, error: str | None, ok: bool, sent: int = 3) -> SenderState
         ),
         ("audio input: [Errno -9996] Invalid device", "audio input: Invalid device"),
         ("nothing wrong here", "nothing wrong here"),
+        (
+            "cannot open input device 'USB Mic': Error opening InputStream: Invalid number of "
+            "channels [PaErrorCode -9998]",
+            "cannot open input device 'USB Mic': Error opening InputStream: Invalid number of "
+            "channels",
+        ),
     ],
 )
 def test_scrub_leaves_words_only(message: str, plain: str) -> None:
