@@ -475,6 +475,8 @@ def port_arg(text: str) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The ``talkrig`` command line: top-level (desktop app) options, then one subparser per
+    command, each with a one-line description and examples in its ``--help``."""
     parser = argparse.ArgumentParser(
         prog="talkrig",
         description="Real-time speech-to-face: a voice in, ARKit blendshapes or landmarks out.",
@@ -499,7 +501,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="desktop app: run even though another TalkRig uses the same --config-dir",
     )  # fmt: skip
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for add in (_add_run, _add_serve, _add_lists, _add_infer, _add_render, _add_bench, _add_train):
+        add(sub)
+    return parser
 
+
+def _add_run(sub: Any) -> None:
+    """``talkrig run``: its options, description and examples."""
     run = _command(
         sub, "run", "stream live: audio source → model → targets, until Ctrl+C or --duration",
         "talkrig run --source mic --target vmc://127.0.0.1:39539",
@@ -535,6 +543,9 @@ def build_parser() -> argparse.ArgumentParser:
     _add_post_options(run)
     run.set_defaults(func=cmd_run)
 
+
+def _add_serve(sub: Any) -> None:
+    """``talkrig serve``."""
     serve = _command(
         sub, "serve", "serve a model to `talkrig run --server` clients over WebSocket",
         "talkrig serve --port 8765      (then: talkrig run --server ws://127.0.0.1:8765 ...)",
@@ -566,6 +577,9 @@ def build_parser() -> argparse.ArgumentParser:
     _add_post_options(serve)
     serve.set_defaults(func=cmd_serve)
 
+
+def _add_lists(sub: Any) -> None:
+    """``talkrig devices`` and ``talkrig models``."""
     devices = _command(
         sub, "devices", "list audio input devices (microphones, virtual cables) for --source",
         "talkrig devices", "talkrig devices --json",
@@ -582,6 +596,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     models.set_defaults(func=cmd_models)
 
+
+def _add_infer(sub: Any) -> None:
+    """``talkrig infer``."""
     infer = _command(
         sub, "infer", "whole audio files → CSV, JSONL or Live Link Face takes (same post chain)",
         "talkrig infer talk.wav --out talk.csv",
@@ -601,9 +618,13 @@ def build_parser() -> argparse.ArgumentParser:
     _add_post_options(infer)
     infer.set_defaults(func=cmd_infer)
 
+
+def _add_render(sub: Any) -> None:
+    """``talkrig render``."""
     render = _command(
         sub, "render", "a whole audio file → video of the face, with its audio",
         "talkrig render talk.wav --out preview.mp4",
+        "talkrig render talk.wav --compare talkrig-neutral talkrig-emotional --out compare.mp4",
     )  # fmt: skip
     render.add_argument("file", help="audio or video file (anything FFmpeg reads)")
     render.add_argument("--out", required=True, help="output video, e.g. preview.mp4")
@@ -622,12 +643,18 @@ def build_parser() -> argparse.ArgumentParser:
     _add_post_options(render)
     render.set_defaults(func=cmd_render)
 
-    # every option after `bench` is the benchmark's own (`talkrig bench --help` prints them)
+
+def _add_bench(sub: Any) -> None:
+    """``talkrig bench``: every option after it is the benchmark's own."""
+    # `talkrig bench --help` prints the benchmark's own options
     bench = sub.add_parser(
         "bench", help="run-time figures in the layout of the paper's Table 6", add_help=False
     )
     bench.set_defaults(func=cmd_bench)
 
+
+def _add_train(sub: Any) -> None:
+    """``talkrig train`` and its steps, with a description and examples."""
     # The one place the engine's CLI reaches into training: only the argument parser, which
     # imports neither torch nor MediaPipe until a ``train`` step runs.
     from talkrig.training.cli import add_train_commands
@@ -640,7 +667,6 @@ def build_parser() -> argparse.ArgumentParser:
     )
     train.formatter_class = argparse.RawDescriptionHelpFormatter
     train.set_defaults(parser=train)
-    return parser
 
 
 def app_arguments(args: argparse.Namespace) -> list[str]:
