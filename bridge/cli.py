@@ -164,8 +164,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     bar = None
     if args.fast and args.duration and not args.quiet:
         bar = tqdm(total=round(args.duration), unit="s", desc="audio streamed")
-    engine.start()
     try:
+        engine.start()
         while not engine.wait(1.0) and not interrupted.is_set():
             change = source.poll() if isinstance(source, RetryingInput) else None
             if change is not None and change != source.error:  # a fatal one ends the run below
@@ -182,6 +182,10 @@ def cmd_run(args: argparse.Namespace) -> int:
         if bar is not None:
             bar.update(round(engine.metrics.snapshot().stream_s) - bar.n)
             bar.close()
+        failure = sys.exc_info()[1]
+        if args.report and failure is not None:  # the run broke: keep what it measured
+            why = engine.error or f"{type(failure).__name__}: {failure}"
+            write_report(Path(args.report), {**_report(engine, args), "error": why})
     report = _report(engine, args)
     if not args.quiet:
         print(_status_line(engine), file=sys.stderr)

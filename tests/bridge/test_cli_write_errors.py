@@ -14,6 +14,8 @@ from typing import Any
 import numpy as np
 import pytest
 
+from talkrig.bridge.audio.base import AudioError
+from talkrig.bridge.audio.file_source import FileSource
 from talkrig.bridge.cli import main
 from talkrig.bridge.senders import recorders
 from tests.bridge.write_faults import ENOSPC, FullDisk, tiny_tmpfs
@@ -156,3 +158,20 @@ def test_report_on_a_read_only_file_system_fails_before_the_run(
     line = _one_error_line(capsys)
     assert line == f"talkrig: error: --report {report}: cannot write (Read-only file system)"
     assert not take.exists()
+
+
+def test_the_report_is_written_when_the_run_breaks(
+    speech: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    def vanish(self: FileSource, ring: object) -> None:
+        raise AudioError("the device went away")  # as a sound card unplugged at start would
+
+    monkeypatch.setattr(FileSource, "start", vanish)
+    report = tmp_path / "report.json"
+    argv = ["run", "--source", str(speech), "-q", "--target", f"csv:{tmp_path / 't.csv'}"]
+    assert main([*argv, "--report", str(report)]) == 2
+    assert _one_error_line(capsys) == "talkrig: error: the device went away"
+    assert json.loads(report.read_text())["error"] == "AudioError: the device went away"
