@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import cast
 
 from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QMessageBox
 
 from talkrig.app.instance_lock import InstanceBusy, InstanceLock
 from talkrig.app.main_window import MainWindow
@@ -25,6 +25,8 @@ from talkrig.app.settings import SettingsStore, default_config_dir
 from talkrig.bridge.announce import AnnounceError, AnnounceListener
 from talkrig.bridge.audio.devices import list_devices
 from talkrig.models.registry import Registry
+
+BUSY_BOX_MS = 30_000  # how long a second instance shows why it will not start
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -75,6 +77,14 @@ def no_display_reason(env: dict[str, str], platform: str = sys.platform) -> str 
     )
 
 
+def busy_box(message: str) -> QMessageBox:
+    """The warning a second TalkRig shows before it exits (closes by itself after
+    ``BUSY_BOX_MS``, so a stage machine's autostart never waits on it)."""
+    box = QMessageBox(QMessageBox.Icon.Warning, "TalkRig is already running", message)
+    box.setStandardButtons(QMessageBox.StandardButton.Ok)
+    return box
+
+
 def take_lock(config_dir: Path, second_instance: bool) -> tuple[InstanceLock | None, str | None]:
     """The instance lock on ``config_dir`` and a notice for the log; InstanceBusy when another
     TalkRig holds it and ``second_instance`` is not set. A folder that cannot hold the lock
@@ -105,12 +115,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"talkrig: error: {reason}", file=sys.stderr)
         return 2
     config_dir = args.config_dir or default_config_dir()
+    app = cast(QApplication, QApplication.instance() or QApplication([sys.argv[0], *qt_args]))
     try:
         lock, lock_notice = take_lock(config_dir, args.second_instance)
     except InstanceBusy as exc:
         print(f"talkrig: error: {exc}", file=sys.stderr)
+        box = busy_box(str(exc))  # started from a desktop icon, nobody reads stderr
+        box.show()
+        QTimer.singleShot(BUSY_BOX_MS, box.close)
+        app.exec()
         return 1
-    app = cast(QApplication, QApplication.instance() or QApplication([sys.argv[0], *qt_args]))
     app.setApplicationName("TalkRig")
     announcer, problem = open_announcer()
     quitter: QuitOnSignals | None = None

@@ -11,14 +11,20 @@ import sys
 from pathlib import Path
 
 import pytest
+from PySide6.QtWidgets import QApplication, QMessageBox
 
 from talkrig.app.instance_lock import LOCK_FILE, InstanceBusy, InstanceLock, other_config_dir
-from talkrig.app.main import take_lock
+from talkrig.app.main import busy_box, take_lock
 from talkrig.app.settings import SETTINGS_FILE
 from talkrig.bridge import cli
 from tests.app.quit_child import GAIN_DB
 from tests.conftest import REPO
 
+# The real `talkrig` entry point, its warning box shortened from 30 s to keep the test quick.
+SECOND = (
+    "import sys; import talkrig.app.main as app; app.BUSY_BOX_MS = 300; "
+    "from talkrig.bridge.cli import main; sys.exit(main(sys.argv[1:]))"
+)
 START_S = 60.0  # importing Qt and ONNX Runtime on a loaded 2-core machine
 
 
@@ -62,7 +68,7 @@ def test_a_second_app_on_the_same_folder_is_refused_and_told_what_to_do(tmp_path
     try:
         _wait_changed(first)
         second = subprocess.run(
-            [sys.executable, "-m", "talkrig.bridge.cli", "--config-dir", str(tmp_path)],
+            [sys.executable, "-c", SECOND, "--config-dir", str(tmp_path)],
             cwd=REPO, env=_env(), capture_output=True, text=True, timeout=START_S,
         )  # fmt: skip
     finally:
@@ -118,3 +124,11 @@ def test_help_offers_config_dir_and_second_instance(capsys: pytest.CaptureFixtur
 def test_the_cli_hands_its_app_options_to_the_app(tmp_path: Path) -> None:
     args = cli.build_parser().parse_args(["--config-dir", str(tmp_path), "--second-instance"])
     assert cli.app_arguments(args) == ["--config-dir", str(tmp_path), "--second-instance"]
+
+
+def test_the_second_instance_shows_its_warning_in_a_window(qapp: QApplication) -> None:
+    box = busy_box("TalkRig is already running (process 42) with the settings in /x")
+    box.show()
+    assert box.isVisible() and box.icon() == QMessageBox.Icon.Warning
+    assert "process 42" in box.text() and box.windowTitle() == "TalkRig is already running"
+    box.close()
