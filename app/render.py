@@ -161,10 +161,8 @@ def video_faces(
 ) -> Iterator[FaceShape]:
     """The face of each video frame of ``audio`` (``(n,)`` float32 at the model's rate), in
     order, exactly ``ceil(n / hop)`` of them: file inference's frame ``k`` is video frame ``k``."""
-    shape = rest_face(model)
     for frame in infer_audio(audio, model, post, profile):
-        shape = frame_shape(frame) or shape
-        yield shape
+        yield frame_shape(frame)
 
 
 def _open_models(stack: ExitStack, models: list[Model | str | Path]) -> list[Model]:

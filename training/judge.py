@@ -163,7 +163,7 @@ def streamed_outputs(model: Model, audio: np.ndarray, post: PostConfig | None = 
     ):
         k = round(frame.stream_time / FRAME_SECONDS)
         if 0 <= k < frames:
-            rows[k] = frame.blendshapes if frame.blendshapes is not None else frame.landmarks
+            rows[k] = frame.values
     missing = [k for k in range(frames) if k not in rows]
     if missing:
         raise JudgeError(f"the engine gave no frame for stream times {missing[:5]} (x 40 ms)")

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from talkrig.bridge.frame import FaceFrame
 from talkrig.models import arkit
+from talkrig.models.contract import Representation
 from talkrig.models.face_expressions import shipped_rig
 from talkrig.models.face_map import FaceMap, shipped_face_map
 from talkrig.models.face_mesh import FaceTopology, topology_for
@@ -72,13 +73,11 @@ def blendshape_shape(values: np.ndarray, face_map: FaceMap | None = None) -> Fac
     return landmark_shape(shipped_rig()(shipped_face_map().landmarks(values), values))
 
 
-def frame_shape(frame: FaceFrame) -> FaceShape | None:
-    """The shape for whichever output ``frame`` carries, or ``None`` when it carries none."""
-    if frame.blendshapes is not None:
-        return blendshape_shape(frame.blendshapes)
-    if frame.landmarks is not None:
-        return landmark_shape(frame.landmarks)
-    return None
+def frame_shape(frame: FaceFrame) -> FaceShape:
+    """The shape of ``frame``'s values: blendshapes through the face map, or its landmarks."""
+    if frame.representation is Representation.BLENDSHAPES:
+        return blendshape_shape(frame.values)
+    return landmark_shape(frame.values)
 
 
 def rest_shape() -> FaceShape:
@@ -259,9 +258,7 @@ class FacePreview(QWidget):
         self._background = QBrush(QColor(BACKGROUND))
 
     def show_frame(self, frame: FaceFrame) -> None:
-        shape = frame_shape(frame)
-        if shape is not None:
-            self.show_shape(shape)
+        self.show_shape(frame_shape(frame))
 
     def show_blendshapes(self, values: np.ndarray) -> None:
         """``values``: ``(52,)`` canonical ARKit order, [0, 1]."""
