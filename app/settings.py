@@ -175,7 +175,7 @@ def _decode(raw: bytes | None) -> dict[str, Any]:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
         return _fail("the file is not UTF-8 text")
-    if json_depth(text) > MAX_SETTINGS_DEPTH:
+    if json_depth(text, stop_above=MAX_SETTINGS_DEPTH) > MAX_SETTINGS_DEPTH:
         return _fail(f"the file nests deeper than {MAX_SETTINGS_DEPTH} levels")
     try:
         data = json.loads(text)
@@ -190,9 +190,11 @@ def _fail(reason: str) -> dict[str, Any]:
     raise ValueError(reason)
 
 
-def json_depth(text: str) -> int:
+def json_depth(text: str, stop_above: int | None = None) -> int:
     """The deepest nesting of ``[`` / ``{`` in ``text``, brackets inside strings ignored
-    (an upper bound for malformed text, which json.loads then refuses anyway)."""
+    (an upper bound for malformed text, which json.loads then refuses anyway). With
+    ``stop_above``, the scan ends as soon as the depth exceeds it (a hostile file costs
+    nothing more)."""
     depth = deepest = 0
     in_string = escaped = False
     for char in text:
@@ -208,6 +210,8 @@ def json_depth(text: str) -> int:
         elif char in "[{":
             depth += 1
             deepest = max(deepest, depth)
+            if stop_above is not None and deepest > stop_above:
+                break
         elif char in "]}":
             depth -= 1
     return deepest

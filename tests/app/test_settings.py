@@ -191,3 +191,8 @@ def _depth(value: object) -> int:
 def test_json_depth_is_the_nesting_of_the_value(data: object) -> None:
     assert json_depth(json.dumps(data)) == _depth(data)
     assert json_depth(json.dumps(data, ensure_ascii=False)) == _depth(data)
+
+
+def test_the_depth_scan_stops_once_past_the_limit() -> None:
+    assert json_depth("[" * 1000 + "]" * 1000, stop_above=32) == 33
+    assert json_depth("[[1]]", stop_above=32) == 2
