@@ -214,10 +214,11 @@ def render_video(
     file = open_audio(source)  # a bad file fails here, before a model loads
     with ExitStack() as stack:
         loaded = _open_models(stack, panels)
-        # NaN/inf → 0 and clipped to ±1: the AAC encoder refuses NaN, the face would freeze
-        audio = sanitise(decode_until(file, stop, decoding))[0]
-        if audio is None:  # no output file exists yet: nothing to remove
+        decoded = decode_until(file, stop, decoding)
+        if decoded is None:  # no output file exists yet: nothing to remove
             raise RenderCancelled(f"render of {str(source)!r} cancelled")
+        # NaN/inf → 0 and clipped to ±1: the AAC encoder refuses NaN, the face would freeze
+        audio = sanitise(decoded)[0]
         return _encode(source, out, loaded, audio, post or PostConfig(), profile, size,
                        frame_size, progress, stop)  # fmt: skip
 
