@@ -160,9 +160,12 @@ def video_faces(
     profile: AvatarProfile | None = None,
 ) -> Iterator[FaceShape]:
     """The face of each video frame of ``audio`` (``(n,)`` float32 at the model's rate), in
-    order, exactly ``ceil(n / hop)`` of them: file inference's frame ``k`` is video frame ``k``."""
+    order, exactly ``ceil(n / hop)`` of them: file inference's frame ``k`` is video frame ``k``.
+    A frame with a NaN or infinite value shows the face before it."""
+    shape = rest_face(model)
     for frame in infer_audio(audio, model, post, profile):
-        yield frame_shape(frame)
+        shape = frame_shape(frame) or shape
+        yield shape
 
 
 def _open_models(stack: ExitStack, models: list[Model | str | Path]) -> list[Model]:

@@ -73,8 +73,12 @@ def blendshape_shape(values: np.ndarray, face_map: FaceMap | None = None) -> Fac
     return landmark_shape(shipped_rig()(shipped_face_map().landmarks(values), values))
 
 
-def frame_shape(frame: FaceFrame) -> FaceShape:
-    """The shape of ``frame``'s values: blendshapes through the face map, or its landmarks."""
+def frame_shape(frame: FaceFrame) -> FaceShape | None:
+    """The shape of ``frame``'s values: blendshapes through the face map, or its landmarks;
+    ``None`` when a value is NaN or infinite (the caller keeps the face it shows: one bad frame
+    never draws a broken face, nor fits the preview's view to nothing)."""
+    if not np.isfinite(frame.values).all():
+        return None
     if frame.representation is Representation.BLENDSHAPES:
         return blendshape_shape(frame.values)
     return landmark_shape(frame.values)
@@ -258,7 +262,9 @@ class FacePreview(QWidget):
         self._background = QBrush(QColor(BACKGROUND))
 
     def show_frame(self, frame: FaceFrame) -> None:
-        self.show_shape(frame_shape(frame))
+        shape = frame_shape(frame)
+        if shape is not None:
+            self.show_shape(shape)
 
     def show_blendshapes(self, values: np.ndarray) -> None:
         """``values``: ``(52,)`` canonical ARKit order, [0, 1]."""

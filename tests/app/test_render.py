@@ -46,6 +46,7 @@ from talkrig.app.widgets.face import (
 )
 from talkrig.bridge.audio.base import AudioError
 from talkrig.bridge.audio.sources import decode_file
+from talkrig.bridge.frame import FaceFrame, FrameTimes
 from talkrig.bridge.offline import infer_audio
 from talkrig.bridge.post.chain import PostConfig
 from talkrig.models import arkit
@@ -401,3 +402,28 @@ def test_about_box_credits_the_mesh_and_the_map() -> None:
     assert "MediaPipe Face Mesh" in credits and "Apache-2.0" in credits
     assert "GRID" in credits and "CC BY 4.0" in credits
     assert BUNDLED_DATA[0] in about_text(Registry(), DEFAULT_MODEL)
+
+
+def _frame(values: np.ndarray, representation: Representation) -> FaceFrame:
+    return FaceFrame(0, 0.0, 0.0, representation, FrameTimes(0.0, 0.0, 0.0, 0.0), values)
+
+
+def test_a_broken_frame_keeps_the_face_and_an_unknown_layout_draws_dots(qtbot: QtBot) -> None:
+    preview = FacePreview()
+    qtbot.addWidget(preview)
+    preview.resize(200, 200)
+    shown, view = preview.shape, preview.view
+    for bad in (np.nan, np.inf):
+        values = np.zeros(arkit.COUNT, np.float32)
+        values[arkit.INDEX["jawOpen"]] = bad
+        preview.show_frame(_frame(values, Representation.BLENDSHAPES))
+        points = np.full((478, 3), 0.5, np.float32)
+        points[14] = bad
+        preview.show_frame(_frame(points, Representation.LANDMARKS_3D))
+    assert preview.shape is shown and preview.view == view
+    odd = np.random.default_rng(0).uniform(0.2, 0.8, (7, 2)).astype(np.float32)
+    preview.show_frame(_frame(odd, Representation.LANDMARKS_2D))  # no known topology
+    assert preview.shape.topology is None and len(preview.shape.points) == 7
+    picture = pixels(preview.grab().toImage().convertToFormat(QImage.Format.Format_RGB888))
+    blue = (picture[..., 2] > 150) & (picture[..., 2] > picture[..., 0] + 60)
+    assert blue.sum() >= 7 * 4  # seven dots of a few pixels each
