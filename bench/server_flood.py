@@ -24,8 +24,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import json
 import multiprocessing as mp
+import shlex
 import subprocess
 import sys
 import time
@@ -55,6 +57,7 @@ GOAL = {"kept": 0.9, "worst_gap_ms": 100.0}
 def _serve(model_name: str, options: dict[str, Any], pipe: Connection) -> None:
     """Server process: load, serve on a free port, report it, run until told to stop."""
     with load_model(model_name, providers="cpu", threads=1) as model:
+        gc.freeze()  # as `talkrig serve` does
         server = StreamServer(model, ServerConfig(port=0, **options))
         server.start()
         pipe.send(server.port)
@@ -146,6 +149,8 @@ def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=10.0, help="per scenario")
     parser.add_argument("--model", default=DEFAULT_MODEL)
+    parser.add_argument("--note", help="a line stored with the results (e.g. machine load)")
+    parser.add_argument("--json", help="write the JSON here too")
     args = parser.parse_args(argv)
     pcm = encode_pcm(decode_file(demo_path()))
     scenarios = {
@@ -154,12 +159,13 @@ def main(argv: list[str]) -> int:
         "flood-no-message-limit": ({"max_messages": 0}, "once"),
     }
     results: dict[str, Any] = {
-        "command": "python bench/server_flood.py " + " ".join(argv),
+        "command": "python bench/server_flood.py " + shlex.join(argv),
         "machine": machine(),
         "model": args.model,
         "seconds": args.seconds,
         "late_s": LATE_S,
         "goal": GOAL,
+        "note": args.note,
     }
     reference = 0
     ctx = mp.get_context("spawn")
@@ -178,7 +184,10 @@ def main(argv: list[str]) -> int:
     results["goal_met"] = (
         flooded["kept_fraction"] >= GOAL["kept"] and flooded["worst_gap_ms"] <= GOAL["worst_gap_ms"]
     )
-    print(json.dumps(results, indent=2))
+    text = json.dumps(results, indent=2)
+    print(text)
+    if args.json:
+        Path(args.json).write_text(text + "\n")
     return 0
 
 
