@@ -85,6 +85,8 @@ def test_hello_carries_the_card(start_server: Callable[..., StreamServer], model
     assert msg["model"]["name"] == model.card.name
     assert msg["model"]["output_shape"] == [52]
     assert msg["limits"]["max_message_bytes"] == server.config.max_message_bytes
+    assert msg["limits"]["max_messages"] == server.config.max_messages
+    assert msg["limits"]["idle_timeout_s"] == server.config.idle_timeout_s
 
 
 @pytest.mark.parametrize(
