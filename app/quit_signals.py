@@ -1,4 +1,4 @@
-"""SIGTERM and SIGINT end the app the way closing its window does (settings saved, stream
+"""SIGTERM, SIGINT and SIGHUP end the app the way closing its window does (settings saved, stream
 stopped), and so does the desktop session ending.
 
 Python runs a signal handler only between bytecodes, and none run while Qt waits in its event
@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import signal
 import socket
+import sys
 from collections.abc import Callable, Sequence
 
 from PySide6.QtCore import QObject, QSocketNotifier
 
-QUIT_SIGNALS = (signal.SIGTERM, signal.SIGINT)
+QUIT_SIGNALS: tuple[signal.Signals, ...] = (signal.SIGTERM, signal.SIGINT)
+if sys.platform != "win32":  # SIGHUP: the terminal that started the app was closed
+    QUIT_SIGNALS = (*QUIT_SIGNALS, signal.SIGHUP)
 
 
 class QuitOnSignals(QObject):

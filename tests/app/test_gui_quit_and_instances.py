@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 
 from talkrig.app.instance_lock import LOCK_FILE, InstanceBusy, InstanceLock, other_config_dir
 from talkrig.app.main import busy_box, take_lock
+from talkrig.app.quit_signals import QUIT_SIGNALS
 from talkrig.app.settings import SETTINGS_FILE
 from talkrig.bridge import cli
 from tests.app.quit_child import GAIN_DB
@@ -47,7 +48,7 @@ def _wait_changed(app: subprocess.Popen[str]) -> None:
     assert line.strip() == "changed", f"the app said {line!r}; stderr: {app.stderr.read()}"  # type: ignore[union-attr]
 
 
-@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+@pytest.mark.parametrize("sig", QUIT_SIGNALS, ids=[s.name for s in QUIT_SIGNALS])
 def test_a_signal_saves_the_change_and_ends_the_app(tmp_path: Path, sig: signal.Signals) -> None:
     app = _start_app(tmp_path)
     try:
