@@ -104,7 +104,7 @@ def take_lock(config_dir: Path, second_instance: bool) -> tuple[InstanceLock | N
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Open the window and run until it is closed (or SIGTERM/SIGINT); the exit status."""
+    """Open the window and run until it is closed (or SIGTERM/SIGINT/SIGHUP); the exit status."""
     args, qt_args = build_parser().parse_known_args(argv)
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.WARNING,
