@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from talkrig.app.target_check import listen_port
-from talkrig.bridge.senders.advice import explain_error, plain_message
+from talkrig.bridge.senders.advice import describe_state, explain_error, plain_message
 from talkrig.bridge.senders.base import SenderState
 
 PROBLEM = "⚠ "  # leads a cell that needs the user's attention (also coloured by the table)
@@ -19,8 +19,6 @@ WAITING = "waiting for the first frame"
 # An exception class name inside a longer message ("…: ModelError: …"); plain_message only
 # removes one at the start.
 _CLASS_NAME = re.compile(r"\b[A-Z][A-Za-z0-9_]*(?:Error|Exception|Warning): ")
-
-
 _PORTAUDIO_CODE = re.compile(r"\s*\[PaErrorCode -?\d+\]")  # PortAudio's own error numbers
 _ORT_CODE = re.compile(r"\[ONNXRuntimeError\] : \d+ : [A-Z_]+ : ")  # ONNX Runtime's status prefix
 
@@ -34,21 +32,11 @@ def scrub(message: str) -> str:
 
 def condition(state: SenderState) -> str:
     """What a target is doing, in a few words that change only when its condition does (the
-    log says each change once): ``sending``, ``waiting for the first frame``, or the reason."""
-    if state.fatal:
-        return f"stopped: {scrub(state.fatal)}"
-    if not state.ok and state.last_error:
-        return explain_error(state.spec, state.last_error)
-    if not state.ok:  # a connection-based target (VTube Studio) still setting up
-        return connecting(state.spec)
+    log says each change once): ``sending``, ``waiting for the first frame``, ``connecting``
+    or why it fails, as the CLI says it (:func:`describe_state`)."""
+    if state.fatal or not state.ok:
+        return scrub(describe_state(state))
     return SENDING if state.frames_sent else WAITING
-
-
-def connecting(spec: str) -> str:
-    """A target that connects before it sends, not there yet; VTube Studio asks its user."""
-    if spec.lower().startswith("vtubestudio:"):
-        return "connecting — click Allow in VTube Studio when it asks about TalkRig"
-    return "connecting"
 
 
 def state_text(state: SenderState, rate: float | None = None) -> str:
@@ -59,8 +47,8 @@ def state_text(state: SenderState, rate: float | None = None) -> str:
     )  # fmt: skip
     if state.fatal or (not state.ok and state.last_error):
         return f"{PROBLEM}{condition(state)} ({sent})"
-    if not state.ok:
-        return f"{connecting(state.spec)} ({sent})"
+    if not state.ok:  # connecting: not a problem yet
+        return f"{condition(state)} ({sent})"
     if state.last_error:
         return f"{sent} (earlier: {explain_error(state.spec, state.last_error)})"
     return sent
