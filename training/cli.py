@@ -243,11 +243,15 @@ def _config_options(parser: argparse.ArgumentParser) -> None:
 
 def cmd_face_map(args: argparse.Namespace) -> int:
     """Fit the blendshapes → landmarks maps on real talking-face clips and save them."""
-    from .face_map import grid_face_maps
+    from .face_map import grid_face_maps, prepared_face_maps
 
-    landmarker = args.landmarker or args.clips.parent / "face_landmarker.task"
+    if (args.clips / "manifest.jsonl").is_file():
+        maps = prepared_face_maps(args.clips)
+    else:
+        landmarker = args.landmarker or args.clips.parent / "face_landmarker.task"
+        maps = grid_face_maps(args.clips, landmarker)
     args.out_dir.mkdir(parents=True, exist_ok=True)
-    for representation, face_map in grid_face_maps(args.clips, landmarker).items():
+    for representation, face_map in maps.items():
         path = args.out_dir / f"facemap-{representation}.npz"
         face_map.save(path)
         print(f"{path}: {face_map.neutral.shape[0]} points x {face_map.neutral.shape[1]}")
@@ -325,7 +329,11 @@ def add_train_commands(subparsers: Any) -> argparse.ArgumentParser:
     report.set_defaults(func=_guarded("report", cmd_report))
 
     face = sub.add_parser("face-map", help="fit blendshapes → landmarks maps on real videos")
-    face.add_argument("clips", type=Path, help="folder of talking-face *.mpg clips (GRID)")
+    face.add_argument(
+        "clips",
+        type=Path,
+        help="a prepared folder (fits on its training utterances) or a folder of *.mpg clips",
+    )
     face.add_argument("--out-dir", type=Path, required=True, help="writes facemap-*.npz here")
     face.add_argument("--landmarker", type=Path, help="face_landmarker.task (default: beside)")
     face.set_defaults(func=_guarded("face-map", cmd_face_map))

@@ -108,6 +108,45 @@ def video_size(path: Path) -> tuple[int, int]:
         return int(stream.width), int(stream.height)
 
 
+def _fit_both(blend: np.ndarray, points: np.ndarray) -> dict[str, FaceMap]:
+    return {
+        "landmarks3d": fit_face_map(blend, points),
+        "landmarks2d": fit_face_map(blend, points[:, list(MESH_TO_DLIB68), :2]),
+    }
+
+
+def prepared_face_maps(folder: Path, every: int = 4) -> dict[str, FaceMap]:
+    """The maps fitted on the cached MediaPipe labels of a ``prepare`` folder: its training
+    utterances only (the held-out ones in ``training/holdout`` stay unseen), every ``every``-th
+    labelled frame (neighbouring frames add little but time)."""
+    from .holdout import without_held_out
+    from .labels import LabelError, load_labels
+    from .manifest import read_manifest
+
+    rows = without_held_out(read_manifest(folder / "manifest.jsonl"))
+    scores, meshes, sizes = [], [], {}
+    for utterance in rows:
+        try:
+            labels = load_labels(folder / "labels", utterance)
+        except LabelError:
+            continue  # not labelled (no face found): prepare said so
+        if "landmarks3d" not in labels:
+            continue
+        source = str(utterance.source)
+        if source not in sizes:
+            if not Path(source).is_file():
+                raise PdmError(
+                    f"{utterance.id}: its video {source!r} is gone (run from where prepare ran)"
+                )
+            sizes[source] = video_size(Path(source))
+        keep = np.flatnonzero(labels["valid"])[::every]
+        scores.append(labels["blendshapes"][keep])
+        meshes.append(to_square(labels["landmarks3d"][keep], *sizes[source]))
+    if not scores:
+        raise PdmError(f"no labelled faces in {str(folder)!r} (run prepare with --model)")
+    return _fit_both(np.concatenate(scores).astype(np.float64), np.concatenate(meshes))
+
+
 def grid_face_maps(folder: Path, landmarker_path: Path) -> dict[str, FaceMap]:
     """``{"landmarks3d": ..., "landmarks2d": ...}`` fitted on every picture of the ``*.mpg``
     clips in ``folder`` where MediaPipe found the face; the 2D map uses the mesh's
@@ -124,9 +163,4 @@ def grid_face_maps(folder: Path, landmarker_path: Path) -> dict[str, FaceMap]:
         mesh = mesh_model.label_video(video)
         scores.append(mesh.blendshapes[mesh.found])
         meshes.append(to_square(mesh.landmarks3d[mesh.found], width, height))
-    blend = np.concatenate(scores).astype(np.float64)
-    points = np.concatenate(meshes)
-    return {
-        "landmarks3d": fit_face_map(blend, points),
-        "landmarks2d": fit_face_map(blend, points[:, list(MESH_TO_DLIB68), :2]),
-    }
+    return _fit_both(np.concatenate(scores).astype(np.float64), np.concatenate(meshes))

@@ -89,7 +89,9 @@ def test_blendshape_fit_export_and_parity_on_real_speech(
     assert np.abs(raw[1:] - raw[:-1]).max() > 1e-6  # real speech moves the output
     with load_model(path) as model:  # and the engine streams it like any shipped model
         frames = list(infer_audio(windows[0], model))
-    assert len(frames) == 1 and frames[0].blendshapes is not None
+    # as a file, 280 ms of audio is a face every 40 ms from 0 to its end (DESIGN Time)
+    assert len(frames) == 7 and frames[0].blendshapes is not None
+    assert [f.stream_time for f in frames] == pytest.approx([k * 0.04 for k in range(7)])
     assert frames[0].blendshapes.shape == (52,)
 
 
@@ -306,9 +308,10 @@ def test_each_label_frame_gets_the_window_that_ends_lookahead_after_it(lookahead
     assert len(data) == 3
     segment, _, valid = data[1]  # frames 4..7
     assert segment.shape == (window + 3 * hop,) and bool(valid.all())
-    # frame 5 is segment frame 1: its window starts one hop in, its own 40 ms end lookahead
-    # before the window's end
-    start = hop + window - lookahead - hop
+    # frame 5 is segment frame 1: its window starts one hop in and ends lookahead after the face's
+    # instant (DESIGN Time), so the loud 40 ms that starts at that instant begins window - lookahead
+    # into the window
+    start = hop + window - lookahead
     assert float(segment[start : start + hop].min()) == 1.0
     assert float(segment.sum()) == hop
     net = build_network("cnn", out_dim=52, lookahead_samples=lookahead)
