@@ -34,6 +34,7 @@ from typing import Any
 
 import numpy as np
 
+from talkrig.bridge.senders.finite import wire_floats
 from talkrig.models.card import ModelCard
 from talkrig.models.contract import Representation
 
@@ -152,8 +153,10 @@ def encode_frame(
     sent: float,
     values: np.ndarray,
 ) -> bytes:
-    """One binary frame (header + float32 values)."""
-    flat = np.ascontiguousarray(values, dtype="<f4").reshape(-1)
+    """One binary frame (header + float32 values); non-finite values go out as 0 and values past
+    float32's range as its limit (:func:`~talkrig.bridge.senders.finite.wire_floats`, as every
+    sender does): no client reads a NaN or an infinity."""
+    flat = np.ascontiguousarray(wire_floats(values), dtype="<f4").reshape(-1)
     header = HEADER.pack(
         MAGIC, VERSION, REPRESENTATION_CODES[representation], FLAG_VOICED if voiced else 0, 0,
         sequence & 0xFFFFFFFF, flat.size, stream_time, received, sent,
