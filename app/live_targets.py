@@ -43,6 +43,8 @@ class LiveTargets(Sender):
         with self._swap:
             for sender in self._senders:
                 sender.send(frame)  # never raises: each target counts its own failures
+                if sender.fatal is not None:  # a recorder's disk is full: the engine ends the
+                    self._set_fatal(sender.fatal)  # run with this line, as the CLI's does
 
     def update(self, specs: Sequence[str]) -> list[str]:
         """Make the targets exactly ``specs``, in that order: unchanged specs keep their open

@@ -5,13 +5,22 @@ from __future__ import annotations
 
 import socket
 from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
 
 from talkrig.app.live_targets import LiveTargets
 from talkrig.app.settings import DEMO_DEVICE
 from talkrig.app.stream import StreamSession
+from talkrig.bridge.audio.sources import FileSource, demo_path
+from talkrig.bridge.engine import Engine
+from talkrig.bridge.senders import recorders
 from talkrig.bridge.senders.ifacialmocap import TRIGGER, V2_SUFFIX
+from talkrig.models.loader import load_model
 from talkrig.models.registry import DEFAULT_MODEL, Registry
-from tests.app.conftest import drain, free_udp_port
+from tests.app.conftest import drain, free_udp_port, loopback_udp
+from tests.bridge.write_faults import ENOSPC, FullDisk
 from tests.helpers import wait_until
 
 
@@ -72,3 +81,34 @@ def test_a_target_that_could_not_open_runs_once_its_port_is_free(
         live.close()
         patient.close()
         busy.close()
+
+
+def test_a_recorder_whose_disk_fills_ends_the_stream_like_the_cli(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The app's engine holds one LiveTargets: a recorder's fatal state inside it must end the
+    run with the recorder's one line, as the CLI's engine does for its own targets."""
+    opened = recorders.open_new_file
+
+    def filling(path: Path) -> tuple[Path, Any]:
+        real, raw = opened(path)
+        return real, FullDisk(raw, room=5_000)  # a few rows, then ENOSPC
+
+    monkeypatch.setattr(recorders, "open_new_file", filling)
+    take = tmp_path / "take.csv"
+    rx = loopback_udp()
+    vmc = f"vmc://127.0.0.1:{rx.getsockname()[1]}"
+    targets = LiveTargets()
+    assert targets.update([vmc, f"csv:{take}"]) == []
+    with load_model("baseline-energy-blendshapes", providers="cpu") as model:
+        engine = Engine(FileSource(demo_path(), realtime=False), model, [targets])
+        engine.start()
+        try:
+            assert engine.wait(30.0)
+        finally:
+            engine.stop()
+    assert engine.error == f"cannot write {take}: {ENOSPC}"
+    assert targets.fatal == engine.error
+    assert drain(rx)  # the other target had been sending until then
+    rows = take.read_text().splitlines()
+    assert 1 < len(rows) < 100 and all(r.count(",") == rows[0].count(",") for r in rows)
