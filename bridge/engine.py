@@ -220,12 +220,12 @@ class Engine:
         inference start and end (``perf_counter``)."""
         pipe = self._pipeline
         available, started, inferred = times
-        if not np.isfinite(raw).all():  # the post chain shows the last good frame instead
-            self.metrics.count_faults(replaced=1)
         pipe.avatar = self.options.avatar  # the app renames the avatar while streaming
         frame = pipe.emit(window, raw, available, started, inferred)
         if frame is None:
             return  # before stream time 0: the post chain warmed up, nothing to show yet
+        if not np.isfinite(raw).all():  # a shown frame: the post chain used the last good one
+            self.metrics.count_faults(replaced=1)  # (a server flags it; see bridge/remote.py)
         for sender in self.senders:
             sender.send(frame)
             if sender.fatal is not None:  # a recorder's disk is full: going on loses the take

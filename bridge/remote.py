@@ -363,6 +363,8 @@ class _Session:
     def deliver(self, wire: WireFrame) -> None:
         owner = self.owner
         now = time.perf_counter()
+        if wire.replaced:  # the server showed the last good face, as the local engine would
+            owner.metrics.count_faults(replaced=1)
         end_sample = round(wire.stream_time * self.rate) + self.timing.delay
         available, wall = now, time.time()
         while self._arrivals and self._arrivals[0][0] < end_sample:

@@ -24,6 +24,7 @@ import time
 from dataclasses import dataclass, field
 from http import HTTPStatus
 
+import numpy as np
 from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
@@ -283,10 +284,11 @@ class StreamServer:
                 frame = pipeline.emit(window, raw, started, started, inferred, received)
                 if frame is None:
                     continue  # before stream time 0
+                replaced = not np.isfinite(raw).all()  # the post chain showed the last good face
                 await ws.send(
                     encode_frame(
                         frame.sequence, card.representation, frame.voiced, frame.stream_time,
-                        received, time.time(), frame.values,
+                        received, time.time(), frame.values, replaced,
                     )
                 )  # fmt: skip
 

@@ -15,7 +15,8 @@ offset   type    field
 0        4s      magic ``b"TRKF"``
 4        u8      version (1)
 5        u8      representation: 0 blendshapes, 1 landmarks2d, 2 landmarks3d
-6        u8      flags: bit 0 = voiced (the silence gate is open)
+6        u8      flags: bit 0 = voiced (the silence gate is open), bit 1 = replaced (the
+                 model's output was not finite; the values are the last good face)
 7        u8      reserved, 0
 8        u32     sequence: frame number k (the face at k × hop when the hello's delay allows)
 12       u32     value count: 52, or points × dims
@@ -43,6 +44,7 @@ VERSION = 1
 MAGIC = b"TRKF"
 HEADER = struct.Struct("<4sBBBBIIddd")
 FLAG_VOICED = 0x01
+FLAG_REPLACED = 0x02  # the model's output was not finite: the frame is the last good face
 PCM_BYTES_PER_SAMPLE = 2
 PCM_SCALE = 32768.0  # s16 → [-1, 1): the same scaling on both ends keeps server and file equal
 REPRESENTATION_CODES: dict[Representation, int] = {
@@ -63,6 +65,8 @@ class WireFrame:
 
     Attributes:
         values: ``(52,)`` or ``(points, dims)`` float32 (shaped with the hello's output shape).
+        replaced: the model's output was not finite; ``values`` are the last good face (a
+            client counts these, as the local engine counts its own).
         received, sent: server UNIX times (see the module table).
     """
 
@@ -73,6 +77,7 @@ class WireFrame:
     received: float
     sent: float
     values: np.ndarray
+    replaced: bool = False
 
 
 def hello(card: ModelCard, limits: dict[str, Any], delay_samples: int | None = None) -> str:
@@ -152,13 +157,15 @@ def encode_frame(
     received: float,
     sent: float,
     values: np.ndarray,
+    replaced: bool = False,
 ) -> bytes:
     """One binary frame (header + float32 values); non-finite values go out as 0 and values past
     float32's range as its limit (:func:`~talkrig.bridge.senders.finite.wire_floats`, as every
     sender does): no client reads a NaN or an infinity."""
     flat = np.ascontiguousarray(wire_floats(values), dtype="<f4").reshape(-1)
+    flags = (FLAG_VOICED if voiced else 0) | (FLAG_REPLACED if replaced else 0)
     header = HEADER.pack(
-        MAGIC, VERSION, REPRESENTATION_CODES[representation], FLAG_VOICED if voiced else 0, 0,
+        MAGIC, VERSION, REPRESENTATION_CODES[representation], flags, 0,
         sequence & 0xFFFFFFFF, flat.size, stream_time, received, sent,
     )  # fmt: skip
     return header + flat.tobytes()
@@ -188,5 +195,5 @@ def decode_frame(message: bytes | str, shape: tuple[int, ...] | None = None) -> 
         values = values.reshape(shape)
     return WireFrame(
         seq, _CODE_REPRESENTATION[rep], bool(flags & FLAG_VOICED), stream_time, received, sent,
-        values,
+        values, bool(flags & FLAG_REPLACED),
     )  # fmt: skip
