@@ -14,9 +14,13 @@ from talkrig.training.face_map import (
     FaceMap,
     fit_face_map,
     grid_face_maps,
+    prepared_face_maps,
     to_square,
 )
+from talkrig.training.labels import save_labels
+from talkrig.training.manifest import Utterance, write_manifest
 from talkrig.training.pdm import PdmError
+from tests.training.synthetic import synthetic_clip
 
 
 def test_fit_recovers_a_linear_face() -> None:
@@ -71,3 +75,30 @@ def test_maps_from_the_real_grid_clips_open_the_lips(shared_data: Path, tmp_path
     assert mesh.basis[jaw, 14, 1] - mesh.basis[jaw, 13, 1] > 0.05
     assert flat.basis[jaw, 66, 1] - flat.basis[jaw, 62, 1] > 0.01
     assert mesh.neutral[:, :2].min() > 0.0 and mesh.neutral[:, :2].max() < 1.0
+
+
+def test_maps_from_a_prepared_folder_never_use_held_out_utterances(
+    shared_data: Path, tmp_path: Path
+) -> None:
+    def folder(name: str, stems: list[str]) -> Path:
+        out = tmp_path / name
+        rows = []
+        for k, stem in enumerate(stems):
+            video = shared_data / "grid" / f"{stem}.mpg"  # a real video: the map needs its size
+            row = Utterance(f"u-{stem}", "grid", "s", str(video), 25.0, 16000, 2.0)
+            labels = synthetic_clip(50, seed=k)
+            if stem == "bbaf2n":  # on s1's held-out list: a face unlike the others
+                labels["landmarks3d"] = labels["landmarks3d"] * np.float32(1.7)
+                labels["blendshapes"] = labels["blendshapes"][::-1].copy()
+            save_labels(out / "labels", row, labels)
+            rows.append(row)
+        write_manifest(out / "manifest.jsonl", rows)
+        return out
+
+    with_held = prepared_face_maps(folder("a", ["lbax4n", "id2_vcd_swwp2s", "bbaf2n"]), every=1)
+    without = prepared_face_maps(folder("b", ["lbax4n", "id2_vcd_swwp2s"]), every=1)
+    for key in ("landmarks3d", "landmarks2d"):
+        np.testing.assert_array_equal(with_held[key].basis, without[key].basis)
+    assert with_held["landmarks2d"].neutral.shape == (68, 2)
+    with pytest.raises(PdmError, match="no labelled faces"):
+        prepared_face_maps(folder("c", ["bbaf2n"]))
