@@ -1,7 +1,7 @@
 """``talkrig`` without a subcommand: build the app's objects, open the window, run Qt.
 
 Everything is constructed here and passed in (no singletons): the settings store, the model
-registry, the device lister, the window. ``bridge/cli.py`` calls :func:`main` when no
+registry, the device lister, the window. ``talkrig.commands`` calls :func:`main` when no
 subcommand is given and PySide6 is importable.
 """
 

@@ -306,7 +306,7 @@ class MainWindow(QMainWindow):
         return AppSettings(
             device=self.device_value(), model=self.model_value(), profile=self.profile_value(),
             avatar=self.avatar_box.avatar, gain_db=self.gain_box.value(),
-            engine=self.engine_choice.mode(), server=self.engine_choice.url(),
+            engine=self.engine_choice.mode().value, server=self.engine_choice.url(),
             targets=self.targets.targets(), geometry=geometry,
         )  # fmt: skip
 

@@ -21,6 +21,7 @@ from typing import Any
 
 import platformdirs
 
+from talkrig.bridge.engine_base import EngineKind
 from talkrig.models.registry import DEFAULT_MODEL
 
 SETTINGS_VERSION = 1
@@ -30,7 +31,6 @@ SETTINGS_FILE = "settings.json"
 MAX_SETTINGS_BYTES = 1 << 20
 MAX_SETTINGS_DEPTH = 32
 DEMO_DEVICE = "demo"  # the device value that means "the bundled demo voice, looped"
-ENGINE_LOCAL, ENGINE_REMOTE = "local", "remote"  # where the model runs
 DEFAULT_SERVER = "ws://127.0.0.1:8765"
 DEFAULT_AVATAR = "default"  # the avatar id frames carry unless the user picks an announced one
 DEFAULT_TARGET = "vmc://127.0.0.1:39539"  # VSeeFace / VNyan / Warudo's VMC receiver
@@ -59,7 +59,7 @@ class AppSettings:
     profile: str = NO_PROFILE  # a shipped preset name or a profile file path
     avatar: str = DEFAULT_AVATAR  # the avatar id sent to Unity targets
     gain_db: float = 0.0  # input gain before the model
-    engine: str = ENGINE_LOCAL  # ENGINE_LOCAL or ENGINE_REMOTE (a `talkrig serve` server)
+    engine: str = EngineKind.LOCAL.value  # an EngineKind value: where the model runs
     server: str = DEFAULT_SERVER  # the server's ws:// address (the token is never saved)
     # On by default: a first Start must move a face in VSeeFace & co. without any setup.
     targets: tuple[TargetSetting, ...] = (TargetSetting(DEFAULT_TARGET),)

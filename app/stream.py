@@ -1,30 +1,28 @@
 """One live stream as the app runs it: the user's choices → an :class:`Engine`, and back.
 
 No Qt here. The GUI thread calls everything in :class:`StreamSession`; the engine thread only
-calls the :class:`LatestFrame` listener and the source's :class:`LevelTap`, which keep the newest
-frame and the input peak for the display timer to pick up.
+calls the :class:`~talkrig.bridge.latest_frame.LatestFrame` listener and the source's
+:class:`~talkrig.bridge.audio.level_tap.LevelTap`, which keep the newest frame and the input
+peak for the display timer to pick up.
 """
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import cast
-
-import numpy as np
 
 from talkrig.app.live_targets import LiveTargets
 from talkrig.app.settings import DEFAULT_AVATAR, DEMO_DEVICE
-from talkrig.bridge.audio.base import AudioError, AudioSource
+from talkrig.bridge.audio.base import AudioError
+from talkrig.bridge.audio.level_tap import TappedSource
 from talkrig.bridge.audio.mic_source import MicSource
 from talkrig.bridge.audio.retry import DeviceOpener, RetryingInput, open_device
-from talkrig.bridge.audio.ring import SampleRing
-from talkrig.bridge.audio.sources import FileSource, demo_path
-from talkrig.bridge.engine import Engine, EngineOptions
-from talkrig.bridge.frame import FaceFrame
+from talkrig.bridge.audio.sources import open_source
+from talkrig.bridge.engine import Engine
+from talkrig.bridge.engine_base import BaseEngine, EngineOptions, RemoteState
+from talkrig.bridge.latest_frame import LatestFrame
 from talkrig.bridge.post.profile import AvatarProfile
-from talkrig.bridge.remote import RemoteEngine, RemoteState, check_server_url
+from talkrig.bridge.remote import RemoteEngine, check_server_url
 from talkrig.bridge.senders.advice import explain_error
 from talkrig.models.errors import ModelError
 from talkrig.models.loader import Model, load_model
@@ -35,103 +33,6 @@ STOP_TIMEOUT_S = 1.0  # closing the window must not wait longer for the engine t
 
 class StartError(RuntimeError):
     """The stream could not start: the message names the source or model and the problem."""
-
-
-class LatestFrame:
-    """Engine listener keeping only the newest frame (engine thread writes, GUI thread takes)."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._frame: FaceFrame | None = None
-        self._fresh = False
-
-    def __call__(self, frame: FaceFrame) -> None:
-        with self._lock:
-            self._frame = frame
-            self._fresh = True
-
-    def take(self) -> FaceFrame | None:
-        """The newest frame if it arrived since the last call, else None (GUI thread)."""
-        with self._lock:
-            if not self._fresh:
-                return None
-            self._fresh = False
-            return self._frame
-
-
-class LevelTap:
-    """Stands between a source and the engine's ring: forwards every block, keeps the peak.
-
-    ``write``/``write_wait`` run on the source's thread (maybe a PortAudio callback), so they
-    only take two scalar reductions (no array allocation); ``take_peak`` runs on the GUI thread.
-    A peak lost between the GUI's read and reset is one meter tick, not worth a lock.
-    """
-
-    def __init__(self, ring: SampleRing) -> None:
-        self._ring = ring
-        self.channels = ring.channels
-        self._peak = 0.0
-
-    def write(self, block: np.ndarray) -> None:
-        self._ring.write(block)
-        self._track(block)
-
-    def write_wait(self, block: np.ndarray, timeout: float) -> bool:
-        written = self._ring.write_wait(block, timeout)
-        if written:
-            self._track(block)
-        return written
-
-    def _track(self, block: np.ndarray) -> None:
-        if block.size:
-            peak = max(float(block.max()), -float(block.min()))
-            if peak > self._peak:
-                self._peak = peak
-
-    def take_peak(self) -> float:
-        """Largest absolute sample since the last call, in [0, 1] for a sane source."""
-        peak, self._peak = self._peak, 0.0
-        return peak
-
-
-class TappedSource(AudioSource):
-    """An AudioSource that hands ``inner`` a :class:`LevelTap` instead of the engine's ring."""
-
-    def __init__(self, inner: AudioSource) -> None:
-        self.inner = inner
-        self.name = inner.name
-        self.rate = inner.rate
-        self.channels = inner.channels
-        self.realtime = inner.realtime
-        self.tap: LevelTap | None = None
-
-    def start(self, ring: SampleRing) -> None:
-        self.tap = LevelTap(ring)
-        # The source only calls write / write_wait / channels, which the tap provides.
-        self.inner.start(cast(SampleRing, self.tap))
-
-    def stop(self) -> None:
-        self.inner.stop()
-
-    @property
-    def finished(self) -> bool:
-        return self.inner.finished
-
-    @property
-    def error(self) -> str | None:
-        return self.inner.error
-
-    def take_peak(self) -> float:
-        return self.tap.take_peak() if self.tap is not None else 0.0
-
-
-def open_input(device: str, opener: DeviceOpener = open_device) -> AudioSource:
-    """``DEMO_DEVICE`` → the bundled demo voice looped in real time; else the device of that
-    name (``opener``), reopened by name when it is lost (:class:`RetryingInput`). Raises
-    AudioError."""
-    if device == DEMO_DEVICE:
-        return FileSource(demo_path(), realtime=True, loop=True)
-    return RetryingInput(device, opener(device, False), opener)
 
 
 @dataclass(frozen=True)
@@ -186,7 +87,8 @@ class StreamSession:
             except ModelError as exc:
                 raise StartError(f"model {model_name!r} cannot be loaded: {exc}") from exc
         try:
-            self.source = TappedSource(open_input(device, opener))
+            looped = device == DEMO_DEVICE  # the demo voice plays until the stream stops
+            self.source = TappedSource(open_source(device, loop=looped, opener=opener))
         except AudioError as exc:
             if model is not None:
                 model.close()
@@ -198,7 +100,7 @@ class StreamSession:
         # every model opened; closed once the engine no longer runs it
         self._models = [model] if model is not None else []
         options = EngineOptions(profile=profile, avatar=avatar, gain_db=gain_db)
-        self.engine: Engine | RemoteEngine
+        self.engine: BaseEngine
         if model is None and remote is not None:
             self.engine = RemoteEngine(
                 self.source, remote.url, [self.targets], options, [self.latest], remote.token
@@ -213,11 +115,11 @@ class StreamSession:
     def model(self) -> Model | None:
         """The model the local engine runs now (a swap takes effect on the next engine loop);
         None for a remote engine."""
-        return self.engine.model if isinstance(self.engine, Engine) else None
+        return self.engine.model
 
     def remote_state(self) -> RemoteState | None:
         """Connection state of a remote engine (any thread); None for a local one."""
-        return self.engine.state() if isinstance(self.engine, RemoteEngine) else None
+        return self.engine.link()
 
     def status_text(self) -> str | None:
         """What runs, for the status bar: the model and its provider, or the remote server's
@@ -239,8 +141,7 @@ class StreamSession:
     def poll_input(self) -> str | None:
         """Notice a lost input device and reopen it when due (see :class:`RetryingInput`); a
         message when the input's state changed, else None (GUI thread, display timer)."""
-        inner = self.source.inner
-        return inner.poll() if isinstance(inner, RetryingInput) else None
+        return self.source.poll()
 
     @property
     def input_lost(self) -> str | None:
@@ -258,7 +159,7 @@ class StreamSession:
 
     def swap_model(self, model_name: str) -> Model:
         """Load ``model_name`` and hand it to the running engine; StartError when it fails."""
-        if not isinstance(self.engine, Engine):
+        if self.engine.model is None:
             raise StartError(f"model {model_name!r}: a remote engine runs the server's model")
         try:
             model = load_model(model_name, registry=self.registry, threads=1)
@@ -274,17 +175,11 @@ class StreamSession:
 
     def set_profile(self, profile: AvatarProfile | None) -> None:
         """Use ``profile`` from the next frame on (a remote engine reads it once per frame)."""
-        if isinstance(self.engine, Engine):
-            self.engine.set_profile(profile)
-        else:
-            self.engine.options.profile = profile
+        self.engine.set_profile(profile)
 
     def set_gain_db(self, db: float) -> None:
         """Input gain from the next block on (local or remote engine)."""
-        if isinstance(self.engine, Engine):
-            self.engine.set_gain_db(db)
-        else:
-            self.engine.options.gain_db = db  # the remote client reads it per block
+        self.engine.set_gain_db(db)
 
     def set_avatar(self, avatar: str) -> None:
         """The avatar id of the next frames (a str store the engine reads once per frame)."""

@@ -41,7 +41,7 @@ from talkrig.models.contract import HOP_SAMPLES, SAMPLE_RATE, WINDOW_SAMPLES
 
 # The trained models (``bench/results/client-server-baseline-energy.*``: the energy baselines).
 MODELS = ("talkrig-landmarks2d", "talkrig-landmarks3d", "talkrig-neutral")
-CLI = [sys.executable, "-m", "talkrig.bridge.cli"]
+CLI = [sys.executable, "-m", "talkrig.commands"]
 START_TIMEOUT_S = 60.0
 RSS_EVERY_S = 0.5
 

@@ -53,7 +53,7 @@ def write_long_flac(path: Path, seconds: float) -> None:
 
 def measure(path: Path, csv: Path, model: str) -> dict[str, Any]:
     """Run ``talkrig infer`` on ``path`` in a child; its peak RSS, time and rows."""
-    cmd = [sys.executable, "-m", "talkrig.bridge.cli", "infer", str(path), "--out", str(csv),
+    cmd = [sys.executable, "-m", "talkrig.commands", "infer", str(path), "--out", str(csv),
            "--format", "csv", "--quiet", "--model", model, "--provider", "cpu"]  # fmt: skip
     started = time.perf_counter()
     child = subprocess.Popen(cmd)

@@ -179,7 +179,7 @@ def stream(model_name: str, seconds: float, fast: bool, sinks: Sinks, threads: i
     with tempfile.TemporaryDirectory() as tmp:
         report = Path(tmp) / "report.json"
         cmd = [
-            sys.executable, "-m", "talkrig.bridge.cli", "run", "--source", "demo", "--loop",
+            sys.executable, "-m", "talkrig.commands", "run", "--source", "demo", "--loop",
             "--model", model_name, "--duration", str(seconds), "--report", str(report),
             "--threads", str(threads), "--provider", "cpu", "--seed", "0",
         ]  # fmt: skip

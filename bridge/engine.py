@@ -10,59 +10,30 @@ Threads:
 
 from __future__ import annotations
 
-import logging
 import threading
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
+from talkrig.bridge.audio.gain import apply_gain, db_to_gain
 from talkrig.bridge.audio.resample import StreamResampler
-from talkrig.bridge.audio.ring import SampleRing
 from talkrig.bridge.audio.sanitise import sanitise_into
 from talkrig.bridge.audio.sources import AudioSource
-from talkrig.bridge.frame import FaceFrame
-from talkrig.bridge.metrics import Metrics
+from talkrig.bridge.engine_base import BaseEngine, EngineKind, EngineOptions, FrameListener
 from talkrig.bridge.pipeline import FramePipeline, Window
-from talkrig.bridge.post.chain import PostConfig
 from talkrig.bridge.post.profile import AvatarProfile
-from talkrig.bridge.senders.base import Sender, TargetFailed
+from talkrig.bridge.senders.base import Sender
 from talkrig.models.loader import Model
 
-log = logging.getLogger(__name__)
-
-FrameListener = Callable[[FaceFrame], None]
-GAIN_DB_MIN, GAIN_DB_MAX = -20.0, 30.0  # the input gain range the CLI and the app offer
-RING_SECONDS = 2.0  # raw audio the ring holds; the engine drains it every ≤ 40 ms
-
-
-def ring_for(source: AudioSource) -> SampleRing:
-    """The ring between ``source`` and an engine thread: RING_SECONDS at the source's rate."""
-    return SampleRing(max(int(source.rate * RING_SECONDS), 8192), source.channels)
-
+__all__ = ["Engine", "EngineOptions"]
 
 WAIT_S = 0.05  # the engine thread wakes at least this often to notice stop()
 
 
-@dataclass
-class EngineOptions:
-    """How the engine runs (defaults suit a live stream)."""
-
-    post: PostConfig = field(default_factory=PostConfig)
-    profile: AvatarProfile | None = None
-    avatar: str = "default"
-    duration_s: float | None = None  # stop after this much stream audio
-    gain_db: float = 0.0  # input gain applied to the 16 kHz audio before the model
-
-
-def db_to_gain(db: float) -> float:
-    """Decibels → amplitude factor (+6 dB ≈ × 2)."""
-    return float(10.0 ** (db / 20.0))
-
-
-class Engine:
-    """Runs one source through one model to many senders.
+class Engine(BaseEngine):
+    """Runs one source through one model, here, to many senders.
 
     Args:
         source: where audio comes from (not started yet; the engine starts and stops it).
@@ -74,6 +45,10 @@ class Engine:
             listener only stores the latest frame).
     """
 
+    kind = EngineKind.LOCAL
+    thread_name = "talkrig-engine"
+    what = "engine"
+
     def __init__(
         self,
         source: AudioSource,
@@ -82,47 +57,33 @@ class Engine:
         options: EngineOptions | None = None,
         listeners: Sequence[FrameListener] = (),
     ) -> None:
-        self.source = source
-        self.senders = list(senders)
-        self.options = options or EngineOptions()
-        self.listeners = list(listeners)
+        super().__init__(source, senders, options, listeners)
         self._pipeline = self._new_pipeline(model)
         self._pending_model: Model | None = None
         self._pending_profile: tuple[AvatarProfile | None] | None = None
         self._swap_lock = threading.Lock()
         self._gain = db_to_gain(self.options.gain_db)
-        self.metrics = Metrics()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-        self.error: str | None = None
-        self.listener_errors = 0
-        self.finished = threading.Event()
 
     @property
     def model(self) -> Model:
         return self._pipeline.model
 
+    def describe(self) -> str:
+        return f"{self.model.card.name} ({self.model.provider})"
+
+    def model_info(self) -> dict[str, Any]:
+        card = self.model.card
+        return {
+            "model": card.name,
+            "representation": card.representation.value,
+            "provider": self.model.provider,
+        }
+
     # -- control (any thread) -------------------------------------------------------------------
     def start(self) -> None:
         """Start the source and the engine thread."""
-        self._ring = ring_for(self.source)
         self._resampler = StreamResampler(self.source.rate, self.source.channels)
-        self.source.start(self._ring)
-        self._thread = threading.Thread(target=self._run, name="talkrig-engine", daemon=True)
-        self._thread.start()
-
-    def stop(self, timeout: float = 1.0) -> None:
-        """Stop the source, join the engine thread, close the senders (idempotent)."""
-        self._stop.set()
-        self.source.stop()
-        if self._thread is not None:
-            self._thread.join(timeout)
-        for sender in self.senders:
-            sender.close()
-
-    def wait(self, timeout: float | None = None) -> bool:
-        """Block until the stream ends by itself (file end, duration, error)."""
-        return self.finished.wait(timeout)
+        super().start()
 
     def swap_model(self, model: Model) -> None:
         """Use ``model`` from the next frame on (the stream keeps running)."""
@@ -139,17 +100,6 @@ class Engine:
         self._gain = db_to_gain(db)
 
     # -- the loop (engine thread) ---------------------------------------------------------------
-    def _run(self) -> None:
-        try:
-            self._loop()
-        except TargetFailed as exc:  # one line for the user, no traceback
-            self.error = str(exc)
-        except Exception as exc:  # reported, never silently lost
-            log.exception("engine stopped by an error")
-            self.error = f"{type(exc).__name__}: {exc}"
-        finally:
-            self.finished.set()
-
     def _loop(self) -> None:
         realtime = self.source.realtime
         while not self._stop.is_set():
@@ -179,10 +129,7 @@ class Engine:
 
     def _gained(self, audio: np.ndarray) -> np.ndarray:
         """``(n,)`` 16 kHz audio × the input gain, kept in the model's [-1, 1] (engine thread)."""
-        gain = self._gain
-        if gain == 1.0:
-            return audio
-        return np.clip(audio * np.float32(gain), -1.0, 1.0).astype(np.float32, copy=False)
+        return apply_gain(audio, self._gain)
 
     def _drain(self, available: float, realtime: bool, final: bool = False) -> bool:
         """Turn due windows into frames; True when the duration is reached.
@@ -226,22 +173,13 @@ class Engine:
             return  # before stream time 0: the post chain warmed up, nothing to show yet
         if not np.isfinite(raw).all():  # a shown frame: the post chain used the last good one
             self.metrics.count_faults(replaced=1)  # (a server flags it; see bridge/remote.py)
-        for sender in self.senders:
-            sender.send(frame)
-            if sender.fatal is not None:  # a recorder's disk is full: going on loses the take
-                raise TargetFailed(sender.fatal)
+        self._send(frame)
         sent = time.perf_counter()
         self.metrics.record(
             1000.0 * (inferred - started), 1000.0 * (sent - available), sent, skipped,
             frame.stream_time, pipe.audio_time(window),
         )  # fmt: skip
-        for listener in self.listeners:
-            try:
-                listener(frame)
-            except Exception:  # an observer (GUI, test) must not stop the stream
-                self.listener_errors += 1
-                if self.listener_errors == 1:
-                    log.exception("a frame listener failed; the stream goes on")
+        self._notify(frame)
 
     def _apply_swaps(self) -> None:
         with self._swap_lock:
@@ -256,10 +194,3 @@ class Engine:
     def _new_pipeline(self, model: Model, previous: FramePipeline | None = None) -> FramePipeline:
         o = self.options
         return FramePipeline(model, o.post, o.profile, o.avatar, previous=previous)
-
-    def __enter__(self) -> Engine:
-        self.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()

@@ -1,7 +1,7 @@
 """``talkrig run --server ws://HOST:PORT``: capture locally, infer on a stream server.
 
-:class:`RemoteEngine` has the controls of :class:`~talkrig.bridge.engine.Engine` (start, stop,
-wait, metrics, error, senders) so the CLI and the app drive either one. Threads:
+:class:`RemoteEngine` is a :class:`~talkrig.bridge.engine_base.BaseEngine`, like the local
+:class:`~talkrig.bridge.engine.Engine`, so the CLI and the app drive either one. Threads:
 
 - the audio source's thread only copies into a SampleRing (as in the local engine);
 - the client thread (``talkrig-remote``) runs an asyncio loop: it drains the ring, resamples to
@@ -22,7 +22,6 @@ import threading
 import time
 from collections import deque
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -30,12 +29,18 @@ import numpy as np
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus, InvalidURI
 
+from talkrig.bridge.audio.gain import apply_gain, db_to_gain
 from talkrig.bridge.audio.resample import StreamResampler
 from talkrig.bridge.audio.sanitise import sanitise_into
 from talkrig.bridge.audio.sources import AudioSource
-from talkrig.bridge.engine import EngineOptions, FrameListener, db_to_gain, ring_for
+from talkrig.bridge.engine_base import (
+    BaseEngine,
+    EngineKind,
+    EngineOptions,
+    FrameListener,
+    RemoteState,
+)
 from talkrig.bridge.frame import FaceFrame, FrameTimes
-from talkrig.bridge.metrics import Metrics
 from talkrig.bridge.pipeline import FrameTiming
 from talkrig.bridge.senders.advice import explain_error, where
 from talkrig.bridge.senders.base import Sender, TargetFailed
@@ -48,6 +53,7 @@ from talkrig.bridge.stream_protocol import (
     parse_hello,
 )
 from talkrig.models.contract import PAPER_CHUNK_BYTES, Representation
+from talkrig.models.loader import Model
 
 log = logging.getLogger(__name__)
 
@@ -72,21 +78,7 @@ def check_server_url(url: str) -> None:
     url_port(parts)  # the one port message
 
 
-@dataclass(frozen=True)
-class RemoteState:
-    """What the client is doing, for the status line and the GUI.
-
-    ``status`` is ``"connecting"``, ``"connected"``, ``"reconnecting"`` or ``"stopped"``.
-    """
-
-    url: str
-    status: str
-    reconnects: int
-    last_error: str | None
-    model: str | None
-
-
-class RemoteEngine:
+class RemoteEngine(BaseEngine):
     """One audio source streamed to a TalkRig server; the frames go to local senders.
 
     Args:
@@ -98,6 +90,12 @@ class RemoteEngine:
         token: sent as ``Authorization: Bearer``.
     """
 
+    kind = EngineKind.REMOTE
+    thread_name = "talkrig-remote"
+    what = "remote client"
+    stop_timeout_s = 2.0
+    fatal_errors = (RemoteError, TargetFailed)
+
     def __init__(
         self,
         source: AudioSource,
@@ -107,22 +105,14 @@ class RemoteEngine:
         listeners: Sequence[FrameListener] = (),
         token: str | None = None,
     ) -> None:
-        self.source = source
+        super().__init__(source, senders, options, listeners)
         self.url = url
-        self.senders = list(senders)
-        self.options = options or EngineOptions()
-        self.listeners = list(listeners)
         self._headers = {"Authorization": f"Bearer {token}"} if token else {}
-        self.metrics = Metrics()
-        self.error: str | None = None
-        self.finished = threading.Event()
         self.hello: dict[str, Any] | None = None
-        self._stop = threading.Event()
         self._lock = threading.Lock()
         self._status = "stopped"
         self._reconnects = 0
         self._last_error: str | None = None
-        self._thread: threading.Thread | None = None
         # Audio dropped while disconnected still counts towards ``duration_s``: a run with its
         # server down ends on time, like one that streams.
         self._dropped_s = 0.0
@@ -130,36 +120,34 @@ class RemoteEngine:
         self._sequence_base = 0
         self._stream_base = 0.0
 
-    # -- control (any thread) -------------------------------------------------------------------
-    def start(self) -> None:
-        self._ring = ring_for(self.source)
-        self.source.start(self._ring)
-        self._thread = threading.Thread(target=self._run, name="talkrig-remote", daemon=True)
-        self._thread.start()
+    @property
+    def model(self) -> None:
+        """None: the server runs the model (:meth:`state` names it)."""
+        return None
 
-    def stop(self, timeout: float = 2.0) -> None:
-        """Stop the source and the client thread, close the senders (idempotent)."""
-        self._stop.set()
-        self.source.stop()
-        if self._thread is not None:
-            self._thread.join(timeout)
-        for sender in self.senders:
-            sender.close()
+    def describe(self) -> str:
+        return self.url
 
-    def wait(self, timeout: float | None = None) -> bool:
-        return self.finished.wait(timeout)
+    def model_info(self) -> dict[str, Any]:
+        hello = self.hello or {"model": {"name": None, "representation": None}}
+        return {
+            "model": hello["model"]["name"],
+            "representation": hello["model"]["representation"],
+            "provider": f"remote {self.url}",
+            "remote": vars(self.state()),
+        }
+
+    def swap_model(self, model: Model) -> None:
+        raise ValueError(f"{self.url}: a remote engine runs the server's model")
+
+    def link(self) -> RemoteState:
+        return self.state()
 
     def state(self) -> RemoteState:
+        """What the client is doing now (any thread)."""
         with self._lock:
             model = self.hello["model"]["name"] if self.hello else None
             return RemoteState(self.url, self._status, self._reconnects, self._last_error, model)
-
-    def __enter__(self) -> RemoteEngine:
-        self.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
 
     # -- the client loop (client thread) --------------------------------------------------------
     def _set(self, status: str, error: str | None = None) -> None:
@@ -170,17 +158,11 @@ class RemoteEngine:
             if status == "reconnecting":
                 self._reconnects += 1
 
-    def _run(self) -> None:
-        try:
-            asyncio.run(self._main())
-        except (RemoteError, TargetFailed) as exc:
-            self.error = str(exc)
-        except Exception as exc:  # reported, never silently lost
-            log.exception("remote client stopped by an error")
-            self.error = f"{type(exc).__name__}: {exc}"
-        finally:
-            self._set("stopped")
-            self.finished.set()
+    def _loop(self) -> None:
+        asyncio.run(self._main())
+
+    def _ended(self) -> None:
+        self._set("stopped")
 
     async def _main(self) -> None:
         backoff = BACKOFF_MIN_S
@@ -300,9 +282,8 @@ class _Session:
             audio = self.resampler(sanitise_into(owner._ring.read(), owner.metrics))
             if ending:
                 audio = np.concatenate([audio, self.resampler.flush()])
-            gain = db_to_gain(owner.options.gain_db)  # read per block: the app changes it live
-            if gain != 1.0:
-                audio = np.clip(audio * np.float32(gain), -1.0, 1.0).astype(np.float32)
+            # read per block: the app changes it live
+            audio = apply_gain(audio, db_to_gain(owner.options.gain_db))
             if ending:  # silence after a file, so its frames cover it to the end (as `infer`)
                 source = self.samples_sent + len(audio)
                 self.last_sequence = self.timing.file_frames(source) - 1
@@ -390,15 +371,11 @@ class _Session:
             avatar=owner.options.avatar,
             voiced=wire.voiced,
         )
-        for sender in owner.senders:
-            sender.send(frame)
-            if sender.fatal is not None:  # a recorder's disk is full: going on loses the take
-                raise TargetFailed(sender.fatal)
+        owner._send(frame)
         sent = time.perf_counter()
         server_ms = 1000.0 * (wire.sent - wire.received)
         audio_time = owner._stream_base + end_sample / self.rate
         owner.metrics.record(
             server_ms, 1000.0 * (sent - available), sent, skipped, stream_time, audio_time
         )
-        for listener in owner.listeners:
-            listener(frame)
+        owner._notify(frame)

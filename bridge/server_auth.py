@@ -11,9 +11,17 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import os
 from urllib.parse import parse_qs, urlsplit
 
 BEARER = "bearer"
+TOKEN_ENV = "TALKRIG_TOKEN"  # a token in the environment stays out of `ps` listings
+
+
+def token_or_env(token: str | None) -> str | None:
+    """``token`` when one is given, else the ``TALKRIG_TOKEN`` environment variable (or None):
+    how ``talkrig serve``, ``talkrig run --server`` and the app's remote engine find theirs."""
+    return token or os.environ.get(TOKEN_ENV)
 
 
 def presented_tokens(authorization: list[str], path: str) -> list[str]:

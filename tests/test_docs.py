@@ -8,7 +8,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 CODE_SUFFIXES = (".py", ".cs", ".md", ".json", ".toml")
-FOLDERS = ("app", "bridge", "models", "training", "unity_package", "bench", "docs", "tests")
+FOLDERS = (
+    "app", "bridge", "commands", "models", "training", "unity_package", "bench", "docs", "tests",
+)  # fmt: skip
 
 
 def _project_files() -> list[Path]:

@@ -6,15 +6,13 @@ read from the ``TALKRIG_TOKEN`` environment variable, as ``talkrig run --server`
 
 from __future__ import annotations
 
-import os
-
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLineEdit, QWidget
 
-from talkrig.app.settings import ENGINE_LOCAL, ENGINE_REMOTE
 from talkrig.app.stream import RemoteChoice
-from talkrig.bridge.cli import TOKEN_ENV
+from talkrig.bridge.engine_base import EngineKind
+from talkrig.bridge.server_auth import TOKEN_ENV, token_or_env
 
-LABELS = {ENGINE_LOCAL: "local", ENGINE_REMOTE: "remote"}
+LABELS = {EngineKind.LOCAL: "local", EngineKind.REMOTE: "remote"}
 
 
 class EngineChoice(QWidget):
@@ -23,8 +21,8 @@ class EngineChoice(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.mode_box = QComboBox()
-        for value, label in LABELS.items():
-            self.mode_box.addItem(label, value)
+        for kind, label in LABELS.items():
+            self.mode_box.addItem(label, kind.value)
         self.url_edit = QLineEdit()
         self.url_edit.setPlaceholderText("ws://127.0.0.1:8765")
         self.url_edit.setToolTip("the address of `talkrig serve` (infer there, send from here)")
@@ -40,24 +38,28 @@ class EngineChoice(QWidget):
         self._mode_changed()
 
     def set_values(self, mode: str, url: str) -> None:
-        """Restore the saved mode (unknown → local) and server address."""
-        self.mode_box.setCurrentIndex(max(0, self.mode_box.findData(mode)))
+        """Restore the saved mode (an EngineKind value; unknown → local) and server address."""
+        try:
+            kind = EngineKind(mode)
+        except ValueError:
+            kind = EngineKind.LOCAL
+        self.mode_box.setCurrentIndex(self.mode_box.findData(kind.value))
         self.url_edit.setText(url)
 
-    def mode(self) -> str:
-        return str(self.mode_box.currentData())
+    def mode(self) -> EngineKind:
+        return EngineKind(self.mode_box.currentData())
 
     def url(self) -> str:
         return self.url_edit.text().strip()
 
     def remote(self) -> RemoteChoice | None:
         """What to start: None for the local engine, else the server and token."""
-        if self.mode() != ENGINE_REMOTE:
+        if self.mode() is not EngineKind.REMOTE:
             return None
-        token = self.token_edit.text().strip() or os.environ.get(TOKEN_ENV) or None
+        token = token_or_env(self.token_edit.text().strip()) or None
         return RemoteChoice(self.url() or self.url_edit.placeholderText(), token)
 
     def _mode_changed(self) -> None:
-        remote = self.mode() == ENGINE_REMOTE
+        remote = self.mode() is EngineKind.REMOTE
         self.url_edit.setEnabled(remote)
         self.token_edit.setEnabled(remote)

@@ -7,7 +7,7 @@ import math
 
 from PySide6.QtWidgets import QDoubleSpinBox, QProgressBar, QWidget
 
-from talkrig.bridge.engine import GAIN_DB_MAX, GAIN_DB_MIN, db_to_gain
+from talkrig.bridge.audio.gain import GAIN_DB_MAX, GAIN_DB_MIN, db_to_gain
 
 FLOOR_DB = -60.0  # quieter than this shows as an empty bar
 DECAY_DB = 1.5  # per display tick: the bar falls smoothly instead of flickering

@@ -3,16 +3,33 @@
 from __future__ import annotations
 
 import abc
+from typing import Protocol
 
-from talkrig.bridge.audio.ring import SampleRing
+import numpy as np
 
 
 class AudioError(RuntimeError):
     """Audio input failed: the message names the file or device and states the problem."""
 
 
+class SampleSink(Protocol):
+    """Where a source writes its blocks: the engine's SampleRing, or a LevelTap in front of it.
+
+    Called on the source's thread (maybe a PortAudio callback): no allocation, no blocking
+    beyond ``write_wait``'s timeout.
+    """
+
+    channels: int
+
+    def write(self, block: np.ndarray) -> None:
+        """Keep ``block`` (``(n, channels)`` float32), dropping the oldest samples when full."""
+
+    def write_wait(self, block: np.ndarray, timeout: float) -> bool:
+        """Keep ``block`` once there is room; False when ``timeout`` passed first."""
+
+
 class AudioSource(abc.ABC):
-    """Something that writes ``(n, channels)`` float32 blocks at ``rate`` into a SampleRing.
+    """Something that writes ``(n, channels)`` float32 blocks at ``rate`` into a SampleSink.
 
     Thread rules: :meth:`start` and :meth:`stop` are called by the controlling thread (the
     engine's owner); the source then writes from its own thread (a PortAudio callback or a pacing
@@ -32,7 +49,7 @@ class AudioSource(abc.ABC):
     realtime: bool
 
     @abc.abstractmethod
-    def start(self, ring: SampleRing) -> None:
+    def start(self, ring: SampleSink) -> None:
         """Begin delivering into ``ring`` (its ``channels`` must match); returns at once."""
 
     @abc.abstractmethod
@@ -47,6 +64,11 @@ class AudioSource(abc.ABC):
     @property
     def error(self) -> str | None:
         """A failure after :meth:`start` (device lost, decode error mid-file), else None."""
+        return None
+
+    def poll(self) -> str | None:
+        """Notice a change in the input's state (a device lost or back), in words, once; None
+        when nothing changed or the source has no such state (controlling thread)."""
         return None
 
     def __enter__(self) -> AudioSource:

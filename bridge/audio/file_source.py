@@ -16,9 +16,8 @@ from pathlib import Path
 import av
 import numpy as np
 
-from talkrig.bridge.audio.base import AudioError, AudioSource
+from talkrig.bridge.audio.base import AudioError, AudioSource, SampleSink
 from talkrig.bridge.audio.ffmpeg_words import ffmpeg_words
-from talkrig.bridge.audio.ring import SampleRing
 from talkrig.models.contract import SAMPLE_RATE
 
 JOIN_S = 2.0  # stop() waits this long for the pacing thread
@@ -134,7 +133,7 @@ class FileSource(AudioSource):
     def error(self) -> str | None:
         return self._error
 
-    def start(self, ring: SampleRing) -> None:
+    def start(self, ring: SampleSink) -> None:
         """Start the pacing thread (controlling thread)."""
         if ring.channels != 1:
             raise ValueError(f"FileSource writes mono; the ring has {ring.channels} channels")
@@ -165,7 +164,7 @@ class FileSource(AudioSource):
         if pending.size:
             yield pending[:, None]
 
-    def _run(self, ring: SampleRing) -> None:
+    def _run(self, ring: SampleSink) -> None:
         # The pacing thread: decode, then write on schedule (realtime) or when there is room.
         start = time.perf_counter()
         written = 0

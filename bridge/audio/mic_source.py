@@ -9,10 +9,9 @@ from typing import Any
 
 import numpy as np
 
-from talkrig.bridge.audio.base import AudioError, AudioSource
+from talkrig.bridge.audio.base import AudioError, AudioSource, SampleSink
 from talkrig.bridge.audio.devices import find_input_device, portaudio
 from talkrig.bridge.audio.resample import MAX_RATE
-from talkrig.bridge.audio.ring import SampleRing
 
 MIN_DEVICE_RATE = 16_000  # below the model's rate a device cannot carry its band
 # A stream whose server dies (JACK) ends without PortAudio's finished callback: silence from the
@@ -93,7 +92,7 @@ class MicSource(AudioSource):
                 )
         return self._error
 
-    def start(self, ring: SampleRing) -> None:
+    def start(self, ring: SampleSink) -> None:
         """Open and start the input stream; AudioError when PortAudio refuses."""
         if ring.channels != self.channels:
             raise ValueError(f"ring has {ring.channels} channels, source {self.channels}")

@@ -11,10 +11,9 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from talkrig.bridge.audio.base import AudioError, AudioSource
+from talkrig.bridge.audio.base import AudioError, AudioSource, SampleSink
 from talkrig.bridge.audio.devices import list_devices
 from talkrig.bridge.audio.mic_source import MicSource
-from talkrig.bridge.audio.ring import SampleRing
 
 RETRY_S = 2.0
 
@@ -66,14 +65,14 @@ class RetryingInput(AudioSource):
         self._opener = opener
         self._retry_s = retry_s
         self._clock = clock
-        self._ring: SampleRing | None = None
+        self._ring: SampleSink | None = None
         self._next_try = 0.0
         self._fatal: str | None = None
         self.lost: str | None = None
         self.retry_error: str | None = None
         self.reconnects = 0
 
-    def start(self, ring: SampleRing) -> None:
+    def start(self, ring: SampleSink) -> None:
         self._ring = ring
         self.inner.start(ring)
 

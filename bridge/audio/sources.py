@@ -10,6 +10,7 @@ from pathlib import Path
 from talkrig.bridge.audio.base import AudioError, AudioSource
 from talkrig.bridge.audio.file_source import FileSource, decode_file
 from talkrig.bridge.audio.mic_source import MicSource
+from talkrig.bridge.audio.retry import DeviceOpener, RetryingInput, open_device
 
 __all__ = [
     "AudioError",
@@ -30,13 +31,18 @@ def demo_path() -> Path:
     return Path(__file__).resolve().parent.parent / "assets" / "demo.ogg"
 
 
-def open_source(spec: str, *, fast: bool = False, loop: bool = False) -> AudioSource:
-    """Resolve a user's source spec (controlling thread).
+def open_source(
+    spec: str, *, fast: bool = False, loop: bool = False, opener: DeviceOpener | None = None
+) -> AudioSource:
+    """Resolve a user's source spec (controlling thread): the one place the CLI's ``--source``
+    and the app's input choice become an AudioSource.
 
-    - ``"mic"`` (or ``""``): the default input device;
     - ``"demo"``: the bundled demo clip;
     - a path to an existing file: that file (real-time paced unless ``fast``);
-    - anything else: an input device by index or case-insensitive name substring.
+    - an input device, reopened by name when it is lost (:class:`RetryingInput`): without
+      ``opener``, ``"mic"`` (or ``""``) for the default input, else an index or
+      case-insensitive name substring (the CLI); with ``opener``, the device of exactly that
+      name, opened by ``opener`` (the app, whose settings keep names).
 
     ``fast`` (as fast as possible) and ``loop`` (start again at the end, until stopped) only
     make sense for a file: AudioError for a device.
@@ -54,6 +60,14 @@ def open_source(spec: str, *, fast: bool = False, loop: bool = False) -> AudioSo
             f"{spec!r} is not a file: only files can be {how} "
             "(a device delivers audio in real time)"
         )
+    if opener is not None:
+        return RetryingInput(spec, opener(spec, False), opener)
+    device = _find_device(text)
+    return RetryingInput(device.device.name, device, open_device)
+
+
+def _find_device(text: str) -> MicSource:
+    """The default input (``"mic"`` or ``""``), or a device by index or name substring."""
     if text.lower() in ("", MIC_SPEC):
         return MicSource(None)
     try:

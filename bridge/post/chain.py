@@ -126,35 +126,33 @@ class PostChain:
             if config.one_euro
             else None
         )
-        self._gate = (
-            SilenceGate(
-                config.gate_open_db,
-                config.gate_close_db,
-                rest=self._rest,
-                relative_db=config.gate_relative_db,
-                peak_decay_db=PEAK_DECAY_DB_PER_S / rate,
-            )
-            if config.gate
-            else None
-        )
-        blinker = Blinker if self.blendshapes else LandmarkBlinker
-        self._blink = (
-            blinker(
-                rate=rate,
-                interval_s=config.blink_interval_s,
-                jitter_s=BLINK_JITTER * config.blink_interval_s,
-                probability=config.blink_probability,
-                seed=config.seed,
-            )
-            if config.blink
-            else None
-        )
+        self._gate = self._new_gate(config, rate) if config.gate else None
+        self._blink = self._new_blinker(config, rate) if config.blink else None
         self.delay_frames = self._smooth.delay_frames if self._smooth is not None else 0
         # Audio levels of the last delay_frames + 1 frames, oldest first: the gate judges the
         # frame whose values the smoother is emitting now.
         self._levels: deque[float] = deque(maxlen=self.delay_frames + 1)
         self.profile: AvatarProfile | None = None
         self.set_profile(profile)
+
+    def _new_gate(self, config: PostConfig, rate: float) -> SilenceGate:
+        return SilenceGate(
+            config.gate_open_db,
+            config.gate_close_db,
+            rest=self._rest,
+            relative_db=config.gate_relative_db,
+            peak_decay_db=PEAK_DECAY_DB_PER_S / rate,
+        )
+
+    def _new_blinker(self, config: PostConfig, rate: float) -> Blinker | LandmarkBlinker:
+        blinker = Blinker if self.blendshapes else LandmarkBlinker
+        return blinker(
+            rate=rate,
+            interval_s=config.blink_interval_s,
+            jitter_s=BLINK_JITTER * config.blink_interval_s,
+            probability=config.blink_probability,
+            seed=config.seed,
+        )
 
     def set_profile(self, profile: AvatarProfile | None) -> None:
         """Use ``profile`` from the next frame on (engine thread; the GUI swaps via the engine).

@@ -13,11 +13,12 @@ from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from talkrig.app.main_window import MainWindow
-from talkrig.app.settings import DEMO_DEVICE, ENGINE_REMOTE, SettingsStore, TargetSetting
+from talkrig.app.settings import DEMO_DEVICE, SettingsStore, TargetSetting
 from talkrig.app.target_words import state_text
 from talkrig.app.widgets.targets import PROBLEM_COLOUR, SendRates
 from talkrig.app.window_layout import WINDOW_SIZE
 from talkrig.bridge.announce import AnnounceListener
+from talkrig.bridge.engine_base import EngineKind
 from talkrig.bridge.senders.base import SenderState
 from talkrig.bridge.senders.ifacialmocap import TRIGGER, V2_SUFFIX
 from talkrig.bridge.server import ServerConfig, StreamServer
@@ -236,7 +237,7 @@ def test_remote_engine_choice_streams_and_shows_the_connection(
         server.start()
         try:
             url = f"ws://127.0.0.1:{server.port}"
-            window.engine_choice.set_values(ENGINE_REMOTE, url)
+            window.engine_choice.set_values(EngineKind.REMOTE, url)
             assert window.engine_choice.url_edit.isEnabled()
             assert window.targets.add(f"vmc://127.0.0.1:{port_of(receivers[0])}")
             assert window.start(), _log(window)
@@ -252,6 +253,6 @@ def test_remote_engine_choice_streams_and_shows_the_connection(
             window.stop()
             server.stop()
     saved = window.current_settings()
-    assert (saved.engine, saved.server) == (ENGINE_REMOTE, url)
+    assert (saved.engine, saved.server) == (EngineKind.REMOTE, url)
     window.engine_choice.set_values("nonsense", url)
     assert window.engine_choice.remote() is None  # unknown mode → local

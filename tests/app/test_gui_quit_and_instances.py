@@ -17,14 +17,15 @@ from talkrig.app.instance_lock import LOCK_FILE, InstanceBusy, InstanceLock, oth
 from talkrig.app.main import busy_box, take_lock
 from talkrig.app.quit_signals import QUIT_SIGNALS
 from talkrig.app.settings import SETTINGS_FILE
-from talkrig.bridge import cli
+from talkrig.commands import cli
+from talkrig.commands.app import app_arguments
 from tests.app.quit_child import GAIN_DB
 from tests.conftest import REPO
 
 # The real `talkrig` entry point, its warning box shortened from 30 s to keep the test quick.
 SECOND = (
     "import sys; import talkrig.app.main as app; app.BUSY_BOX_MS = 300; "
-    "from talkrig.bridge.cli import main; sys.exit(main(sys.argv[1:]))"
+    "from talkrig.commands.cli import main; sys.exit(main(sys.argv[1:]))"
 )
 START_S = 60.0  # importing Qt and ONNX Runtime on a loaded 2-core machine
 
@@ -124,7 +125,7 @@ def test_help_offers_config_dir_and_second_instance(capsys: pytest.CaptureFixtur
 
 def test_the_cli_hands_its_app_options_to_the_app(tmp_path: Path) -> None:
     args = cli.build_parser().parse_args(["--config-dir", str(tmp_path), "--second-instance"])
-    assert cli.app_arguments(args) == ["--config-dir", str(tmp_path), "--second-instance"]
+    assert app_arguments(args) == ["--config-dir", str(tmp_path), "--second-instance"]
 
 
 def test_the_second_instance_shows_its_warning_in_a_window(qapp: QApplication) -> None:

@@ -17,7 +17,8 @@ from tests.helpers import write_wav
 if not HAVE_QT and not IN_CI:
     pytest.skip("PySide6 / pyqtgraph / pytest-qt are not installed", allow_module_level=True)
 
-from talkrig.bridge.cli import main, video_size
+from talkrig.commands.cli import main
+from talkrig.commands.render import video_size
 
 
 @pytest.fixture
@@ -35,7 +36,7 @@ def test_render_writes_a_video_without_a_display(speech: Path, tmp_path: Path) -
            if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}  # fmt: skip
     out = tmp_path / "preview.mp4"
     done = subprocess.run(
-        [sys.executable, "-m", "talkrig.bridge.cli", "render", str(speech), "--out", str(out),
+        [sys.executable, "-m", "talkrig.commands", "render", str(speech), "--out", str(out),
          "--size", "320x240", "--seed", "1", "-q"],
         env=env, capture_output=True, text=True, timeout=90,
     )  # fmt: skip
@@ -102,7 +103,7 @@ def test_ctrl_c_stops_the_render_with_one_line_and_no_file(speech: Path, tmp_pat
     out = tmp_path / "preview.mp4"
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "talkrig.bridge.cli", "render", str(long_wav), "--out", str(out),
+        [sys.executable, "-m", "talkrig.commands", "render", str(long_wav), "--out", str(out),
          "--size", "320x240"],
         env=env, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True,
     )  # fmt: skip

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from talkrig.bridge.audio.sources import decode_file
-from talkrig.bridge.cli import main
+from talkrig.commands.cli import main
 from tests.bridge.test_hostile_input import write_float_wav
 from tests.bridge.write_faults import ENOSPC, tiny_tmpfs
 

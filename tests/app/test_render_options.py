@@ -13,7 +13,7 @@ from tests.conftest import IN_CI
 if not HAVE_QT and not IN_CI:
     pytest.skip("PySide6 / pyqtgraph / pytest-qt are not installed", allow_module_level=True)
 
-from talkrig.bridge.cli import main
+from talkrig.commands.cli import main
 
 
 @pytest.fixture

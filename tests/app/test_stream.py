@@ -11,16 +11,12 @@ import numpy as np
 import pytest
 
 from talkrig.app.settings import DEMO_DEVICE
-from talkrig.app.stream import (
-    LatestFrame,
-    LevelTap,
-    RemoteChoice,
-    StartError,
-    StreamSession,
-)
+from talkrig.app.stream import RemoteChoice, StartError, StreamSession
 from talkrig.app.target_check import check_target
+from talkrig.bridge.audio.level_tap import LevelTap
 from talkrig.bridge.audio.ring import SampleRing
 from talkrig.bridge.frame import FaceFrame, FrameTimes
+from talkrig.bridge.latest_frame import LatestFrame
 from talkrig.bridge.senders.targets import TargetError
 from talkrig.bridge.server import ServerConfig, StreamServer
 from talkrig.models.contract import Representation

@@ -117,7 +117,7 @@ def test_first_launch_with_no_settings_streams_to_vmc_39539_and_sigterm_saves(
         raise
     config = tmp_path / "fresh"
     app = subprocess.Popen(
-        [sys.executable, "-m", "talkrig.bridge.cli", "--config-dir", str(config), "--start"],
+        [sys.executable, "-m", "talkrig.commands", "--config-dir", str(config), "--start"],
         env=xvfb,
     )
     try:

@@ -13,8 +13,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from talkrig.bridge.cli import main
 from talkrig.bridge.livelink_csv import HEADER
+from talkrig.commands.cli import main
 from talkrig.models.builders import build_test_model, make_card
 from talkrig.models.contract import Representation
 from talkrig.models.registry import DEFAULT_MODEL
@@ -243,7 +243,7 @@ def test_run_with_its_server_down_says_why_retries_and_still_ends_at_duration(
     rec = tmp_path / "face.jsonl"
     # A child process: the old client never ended, and the timeout turns that into a failure.
     done = subprocess.run(
-        [sys.executable, "-m", "talkrig.bridge.cli", "run", "--source", "demo",
+        [sys.executable, "-m", "talkrig.commands", "run", "--source", "demo",
          "--server", f"ws://127.0.0.1:{port}", "--duration", "1.5", "--target", f"jsonl:{rec}"],
         capture_output=True, text=True, timeout=60,
     )  # fmt: skip

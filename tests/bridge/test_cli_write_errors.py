@@ -16,8 +16,8 @@ import pytest
 
 from talkrig.bridge.audio.base import AudioError
 from talkrig.bridge.audio.file_source import FileSource
-from talkrig.bridge.cli import main
 from talkrig.bridge.senders import recorders
+from talkrig.commands.cli import main
 from tests.bridge.write_faults import ENOSPC, FullDisk, tiny_tmpfs
 from tests.helpers import write_wav
 

@@ -8,11 +8,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from talkrig.bridge.audio.gain import db_to_gain
 from talkrig.bridge.audio.sources import FileSource, demo_path
-from talkrig.bridge.cli import main
-from talkrig.bridge.engine import Engine, EngineOptions, db_to_gain
+from talkrig.bridge.engine import Engine, EngineOptions
 from talkrig.bridge.frame import FaceFrame
 from talkrig.bridge.post.chain import PostConfig
+from talkrig.commands.cli import main
 from talkrig.models import arkit
 from talkrig.models.loader import Model
 

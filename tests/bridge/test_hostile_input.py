@@ -20,9 +20,9 @@ import numpy as np
 import pytest
 
 from talkrig.bridge.audio.sources import decode_file
-from talkrig.bridge.cli import main
 from talkrig.bridge.post.chain import PostConfig
 from talkrig.bridge.server import ServerConfig, StreamServer
+from talkrig.commands.cli import main
 from talkrig.models import arkit
 from talkrig.models.builders import make_card
 from talkrig.models.contract import SAMPLE_RATE, Representation

@@ -10,12 +10,12 @@ import numpy as np
 import pytest
 
 from talkrig.bridge.audio.sources import FileSource, decode_file
-from talkrig.bridge.cli import main
 from talkrig.bridge.engine import Engine, EngineOptions
 from talkrig.bridge.frame import FaceFrame
 from talkrig.bridge.offline import infer_audio
 from talkrig.bridge.pipeline import FramePipeline, FrameTiming
 from talkrig.bridge.post.chain import PostConfig
+from talkrig.commands.cli import main
 from talkrig.models.builders import build_test_model, make_card
 from talkrig.models.contract import SAMPLE_RATE, Representation
 from talkrig.models.loader import Model, load_model

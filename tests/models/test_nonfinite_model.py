@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from talkrig.bridge.cli import main
+from talkrig.commands.cli import main
 from talkrig.models.loader import ModelError, load_model
 from talkrig.models.onnx_graph import GraphBuilder
 from tests.helpers import write_wav

@@ -31,7 +31,7 @@ def test_headless_run_reports_a_lost_jack_input_and_exits(tmp_path: Path) -> Non
     out = tmp_path / "face.jsonl"
     env = {**os.environ, "JACK_DEFAULT_SERVER": name, "JACK_NO_START_SERVER": "1"}
     run = subprocess.Popen(
-        [sys.executable, "-m", "talkrig.bridge.cli", "run", "--source", "mic", "--model",
+        [sys.executable, "-m", "talkrig.commands", "run", "--source", "mic", "--model",
          "baseline-energy-blendshapes", "--target", f"jsonl:{out}", "-q"],
         env=env, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True,
     )  # fmt: skip

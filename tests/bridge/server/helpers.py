@@ -74,7 +74,7 @@ async def _drain(ws: ClientConnection) -> None:
 @contextlib.contextmanager
 def serve_process(*args: str) -> Iterator[int]:
     """A real ``talkrig serve --port 0 ARGS`` child process; yields its port, stops it after."""
-    cmd = [sys.executable, "-m", "talkrig.bridge.cli", "serve", "--port", "0", "-q", *args]
+    cmd = [sys.executable, "-m", "talkrig.commands", "serve", "--port", "0", "-q", *args]
     proc = subprocess.Popen(cmd, stderr=subprocess.PIPE, text=True)
     try:
         assert proc.stderr is not None

@@ -12,10 +12,10 @@ import pytest
 from websockets.asyncio.client import connect
 
 from talkrig.bridge.audio.sources import decode_file
-from talkrig.bridge.cli import main
 from talkrig.bridge.offline import infer_audio
 from talkrig.bridge.post.chain import PostConfig
 from talkrig.bridge.server import StreamServer
+from talkrig.commands.cli import main
 from talkrig.models import arkit
 from talkrig.models.loader import Model
 
