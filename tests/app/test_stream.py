@@ -13,43 +13,13 @@ import pytest
 from talkrig.app.settings import DEMO_DEVICE
 from talkrig.app.stream import RemoteChoice, StartError, StreamSession
 from talkrig.app.target_check import check_target
-from talkrig.bridge.audio.level_tap import LevelTap
-from talkrig.bridge.audio.ring import SampleRing
-from talkrig.bridge.frame import FaceFrame, FrameTimes
-from talkrig.bridge.latest_frame import LatestFrame
 from talkrig.bridge.senders.targets import TargetError
 from talkrig.bridge.server import ServerConfig, StreamServer
-from talkrig.models.contract import Representation
 from talkrig.models.errors import ModelError
 from talkrig.models.loader import load_model
 from talkrig.models.registry import DEFAULT_MODEL, SHIPPED_DIR, Registry
 from tests.app.conftest import drain
 from tests.helpers import wait_until
-
-
-def _frame(sequence: int) -> FaceFrame:
-    zeros = np.zeros(52, np.float32)
-    return FaceFrame(sequence, 0.0, 0.0, Representation.BLENDSHAPES, FrameTimes(0, 0, 0, 0), zeros)
-
-
-def test_latest_frame_gives_each_new_frame_once() -> None:
-    latest = LatestFrame()
-    assert latest.take() is None
-    latest(_frame(1))
-    latest(_frame(2))
-    taken = latest.take()
-    assert taken is not None and taken.sequence == 2
-    assert latest.take() is None
-
-
-def test_level_tap_forwards_blocks_and_keeps_the_peak() -> None:
-    ring = SampleRing(100, 1)
-    tap = LevelTap(ring)
-    tap.write(np.array([[0.1], [-0.6], [0.2]], np.float32))
-    assert tap.write_wait(np.array([[0.3]], np.float32), 0.1)
-    assert ring.read()[:, 0].tolist() == pytest.approx([0.1, -0.6, 0.2, 0.3])
-    assert tap.take_peak() == pytest.approx(0.6)
-    assert tap.take_peak() == 0.0
 
 
 def test_demo_stream_reaches_a_udp_receiver(udp_receiver: socket.socket) -> None:
