@@ -58,4 +58,3 @@ def test_a_device_named_with_an_opener_is_reopened_by_that_name() -> None:
     assert isinstance(source, RetryingInput)
     assert (source.name, opened) == ("USB Mic", [("USB Mic", False)])
     assert source.poll() is None  # not started: nothing to notice
-
