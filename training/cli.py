@@ -89,9 +89,16 @@ def cmd_fit(args: argparse.Namespace) -> int:
     dev, _ = load_clips(labels, dev_u, config.representation, pdm, **options)
     real = len(train)
     train = mixed_clips(
-        train, MixSettings(config.voice_copies, config.nonspeech_clips), config.seed
+        train,
+        MixSettings(
+            config.voice_copies,
+            config.nonspeech_clips,
+            bed_copies=config.bed_copies,
+            room_copies=config.room_copies,
+        ),
+        config.seed,
     )
-    print(f"training on {real} clips + {len(train) - real} voice copies and non-speech clips")
+    print(f"training on {real} clips + {len(train) - real} voice, bed and non-speech copies")
     extra = {"data": str(args.data), "dev_speakers": sorted(dev_ids)}
     result = fit(
         config, train, args.runs, dev=dev, pdm=pdm, name=args.name, resume=args.resume,

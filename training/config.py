@@ -48,6 +48,8 @@ class TrainConfig:
     jaw_blur_ms: float = 0.0  # and blur them (Gaussian sigma)
     voice_copies: int = 0  # copies of each clip in another voice and room (real_mix.py)
     nonspeech_clips: int = 0  # music/noise/typing/hum clips whose target is the rest face
+    bed_copies: int = 0  # copies of each clip with music/noise/typing/hum under the voice
+    room_copies: int = 0  # copies of each clip through another microphone and room
     epochs: int = 20
     batch_size: int = 32  # segments per batch (windows when segment_frames = 1, as in the paper)
     segment_frames: int = 25  # frames predicted per example in one fully-convolutional pass
@@ -86,7 +88,7 @@ class TrainConfig:
         ):
             if getattr(self, key) < 1:
                 problems.append(f"{key} must be >= 1, got {getattr(self, key)}")
-        for key in ("voice_copies", "nonspeech_clips"):
+        for key in ("voice_copies", "nonspeech_clips", "bed_copies", "room_copies"):
             if getattr(self, key) < 0:
                 problems.append(f"{key} must be >= 0, got {getattr(self, key)}")
         if self.width < 0:

@@ -352,7 +352,7 @@ def judge_speech(model: Model, clips: Sequence[RealClip]) -> dict[str, float]:
 
 
 # every section a judge writes into a card, including the old single "grid" one it replaces
-JUDGED_SECTIONS = ("grid", "grid s1", "grid others", "speech", "non-speech")
+JUDGED_SECTIONS = ("grid", "grid s1", "grid others", "speech", "non-speech", "voices")
 NONSPEECH_GOAL = 0.05  # jawOpen p95 on sounds that are not a voice
 UNDER_MUSIC_DB = 10.0  # speech with music this far under it must still move the mouth
 UNDER_MUSIC_GOAL = 0.15
@@ -392,7 +392,8 @@ def judge(
 ) -> dict[str, Any]:
     """Every check for one model. ``grid s1``: speaker s1's held-out utterances (from the
     prepared folder ``s1`` when given, else the shared clips that are on the held-out list);
-    ``grid others``: the shared clips of other speakers; ``speech``; ``non-speech``."""
+    ``grid others``: the shared clips of other speakers; ``speech``; ``non-speech``; ``voices``
+    (the same word by FSDD's speakers, when ``data/fsdd`` is there: invariance.py)."""
     from .holdout import held_out
 
     clips = grid_clips(data / "grid", landmarker, cache)
@@ -407,6 +408,10 @@ def judge(
         results["grid others"] = judge_grid(model, others)
     results["speech"] = judge_speech(model, speech)
     results["non-speech"] = judge_nonspeech(model, speech)
+    if (data / "fsdd").is_dir():
+        from .invariance import judge_voices
+
+        results["voices"] = judge_voices(model, data / "fsdd")
     return results
 
 

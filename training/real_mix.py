@@ -4,7 +4,11 @@ GRID s1 gives a real face for every 40 ms, but one voice. Each real clip is copi
 ``voice_copies`` times with another voice and another room: played faster or slower like a
 tape (pitch and vocal tract together; the face track is resampled to the new timing), its
 spectral envelope warped on its own (vocal-tract length), then a random microphone, room, noise
-and, sometimes, a music bed under it (the face still talks). ``nonspeech_clips`` clips of
+and, sometimes, a music bed under it (the face still talks). ``bed_copies`` copies keep the voice
+as it is and put a bed of music, noise, typing or hum under it (the face still talks: a song in
+the background must not shut the mouth). ``room_copies`` copies keep the voice and the timing
+and change only the microphone and room (band limit and tilt, reverberation, noise, level).
+``nonspeech_clips`` clips of
 instrumental music, noise, typing and hum are added whose every frame is the speaker's rest face:
 the network itself learns that a sound which is not a voice does not open the mouth.
 
@@ -30,6 +34,7 @@ SPEED = (0.85, 1.2)
 WARP = (0.9, 1.18)
 MUSIC_BED_PROBABILITY = 0.3
 MUSIC_BED_DB = (6.0, 20.0)  # music this far under the voice
+BED_DB = (3.0, 20.0)  # a bed copy's sound this far under the voice (the judge checks 10 dB)
 QUIET_DB = -35.0  # frames this far under a clip's loudest are at rest (for the rest face)
 
 
@@ -40,6 +45,8 @@ class MixSettings:
     voice_copies: int = 0
     nonspeech_clips: int = 0
     nonspeech_seconds: float = 6.0
+    bed_copies: int = 0
+    room_copies: int = 0
 
 
 def warp_formants(audio: np.ndarray, factor: float) -> np.ndarray:
@@ -104,6 +111,22 @@ def voice_copy(clip: Clip, rng: np.random.Generator, beds: Sequence[np.ndarray])
     return Clip(f"{clip.id}~v{int(rng.integers(1 << 30))}", copy.audio, copy.targets, copy.valid)
 
 
+def bed_copy(clip: Clip, rng: np.random.Generator, beds: Sequence[np.ndarray]) -> Clip:
+    """``clip`` with one of ``beds`` ``BED_DB`` under its voice, its face track unchanged."""
+    from .nonspeech import mix_under
+
+    bed = beds[int(rng.integers(len(beds)))]
+    offset = int(rng.integers(max(1, len(bed) - len(clip.audio))))
+    audio = mix_under(clip.audio, bed[offset:], float(rng.uniform(*BED_DB)))
+    return Clip(f"{clip.id}~b{int(rng.integers(1 << 30))}", audio, clip.targets, clip.valid)
+
+
+def room_copy(clip: Clip, rng: np.random.Generator) -> Clip:
+    """``clip`` through another microphone and room (augment.py), its face track unchanged."""
+    audio = augment(clip.audio, rng, AugmentSettings())
+    return Clip(f"{clip.id}~r{int(rng.integers(1 << 30))}", audio, clip.targets, clip.valid)
+
+
 def nonspeech_clip(
     name: str, audio: np.ndarray, rest: np.ndarray, rng: np.random.Generator
 ) -> Clip:
@@ -119,7 +142,8 @@ def mixed_clips(clips: Sequence[Clip], settings: MixSettings, seed: int) -> list
     """``clips`` plus their voice copies and the non-speech negatives (module docstring)."""
     from .nonspeech import nonspeech_set
 
-    if not settings.voice_copies and not settings.nonspeech_clips:
+    copies = settings.voice_copies + settings.bed_copies + settings.room_copies
+    if not copies and not settings.nonspeech_clips:
         return list(clips)
     rng = np.random.default_rng(seed + 1000)
     pieces = max(4, settings.nonspeech_clips // 2)
@@ -128,6 +152,8 @@ def mixed_clips(clips: Sequence[Clip], settings: MixSettings, seed: int) -> list
     out = list(clips)
     for clip in clips:
         out += [voice_copy(clip, rng, beds) for _ in range(settings.voice_copies)]
+        out += [bed_copy(clip, rng, list(sounds.values())) for _ in range(settings.bed_copies)]
+        out += [room_copy(clip, rng) for _ in range(settings.room_copies)]
     if settings.nonspeech_clips:
         rest = rest_face(clips)
         names = sorted(sounds)

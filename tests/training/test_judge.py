@@ -85,6 +85,11 @@ def test_judges_a_shipped_model_on_the_shared_real_data(
     assert blend["non-speech"]["p95 music-0"] > 0.05
     assert blend["non-speech"]["p95 speech under music"] > 0.05
     assert -1 <= results["baseline-energy-landmarks2d"]["grid others"]["lip-gap r"] <= 1
+    # the same digits by FSDD's six speakers: loudness moves the baseline's jaw alike for all
+    voices = blend["voices"]
+    assert voices["speakers"] == 6 and voices["pairs"] > 100
+    assert voices["same-word jaw r"] > 0.5 and 0 < voices["opening ratio min/max"] <= 1
+    assert written["voices: same-word jaw r"] == voices["same-word jaw r"]
     assert (judge_cache / "bbaf2n.npz").is_file()  # MediaPipe labels are cached
 
 

@@ -167,3 +167,13 @@ def test_mixed_clips_add_voice_copies_and_rest_faced_negatives() -> None:
         assert np.isfinite(clip.audio).all()
     again = mixed_clips(clips, MixSettings(voice_copies=2, nonspeech_clips=3), seed=0)
     np.testing.assert_array_equal(out[3].audio, again[3].audio)  # seeded
+    # bed and room copies keep the voice's timing, so the face track is the clip's own
+    kept = mixed_clips(clips, MixSettings(bed_copies=1, room_copies=1), seed=0)
+    assert [c.id.split("~")[0] for c in kept] == ["c0", "c1", "c0", "c0", "c1", "c1"]
+    for copy, source in ((kept[2], clips[0]), (kept[3], clips[0]), (kept[5], clips[1])):
+        np.testing.assert_array_equal(copy.targets, source.targets)
+        assert len(copy.audio) == len(source.audio)
+        assert not np.allclose(copy.audio, source.audio)
+    # a bed copy's silence now holds the bed: the sound under the voice
+    bed = kept[2].audio[: SAMPLE_RATE // 2]
+    assert np.sqrt(np.mean(bed**2)) > 1e-3
