@@ -83,7 +83,8 @@ def judge_voices(model: Model, folder: Path, takes: int = TAKES) -> dict[str, fl
         jaw = opening(model, raw_outputs(model, audio)) - rest
         tracks[recording.digit, index, recording.speaker] = (jaw, row_features(audio, len(jaw)))
     speakers = sorted({s for _, _, s in tracks})
-    rs, means = [], {s: [] for s in speakers}
+    rs: list[float] = []
+    means: dict[str, list[float]] = {s: [] for s in speakers}
     for digit, index in sorted({(d, i) for d, i, _ in tracks}):
         here = [s for s in speakers if (digit, index, s) in tracks]
         for s in here:
