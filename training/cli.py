@@ -1,6 +1,6 @@
 """``talkrig train prepare | bootstrap | fit | cv | export | report | face-map | judge | ceiling``.
 
-:func:`add_train_commands` adds a ``train`` command to the ``talkrig`` parser (bridge/cli.py
+:func:`add_train_commands` adds a ``train`` command to the ``talkrig`` parser (commands/train.py
 hooks it in lazily, so streaming never imports torch). Every sub-command is a ``func(args) ->
 int``; a problem with the data, the config or a file is one ``talkrig train CMD: ...`` line on
 stderr and exit status 2.
