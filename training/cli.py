@@ -186,7 +186,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         training_data=args.training_data, license=args.license, family=Family(args.family),
         metrics=metrics, description=args.description,
     )  # fmt: skip
-    path = export_onnx(network, args.out, card, pdm, face_map)
+    path = export_onnx(network, args.out, card, pdm, face_map, neutral_rest=args.neutral_rest)
     print(f"{path}: {path.stat().st_size / 1e6:.1f} MB, card {card.name!r}")
     return 0
 
@@ -328,6 +328,12 @@ def add_train_commands(subparsers: Any) -> argparse.ArgumentParser:
         "--eval", type=Path, help="prepared folder: score on its held-out utterances (or all)"
     )
     export.add_argument("--face-map", type=Path, help="blendshapes → landmarks map (.npz)")
+    export.add_argument(
+        "--neutral-rest",
+        action="store_true",
+        help="blendshapes measured from the model's own face in silence, eyes kept still: the "
+        "avatar rests at ARKit's neutral, not at the training speaker's resting face",
+    )
     export.add_argument("--metrics", type=Path, help="`train judge --json` results for the card")
     export.set_defaults(func=_guarded("export", cmd_export))
 

@@ -33,6 +33,35 @@ class ExportError(RuntimeError):
     """A network, PDM and card that do not fit together, or a file that could not be written."""
 
 
+# A voice does not tell where the eyes look or when they blink, and GRID's speakers read their
+# sentences off a prompt: their gaze is down and their eyes half shut all along. A face with a
+# neutral rest leaves the eyes to the post chain's blinks and the avatar app's gaze.
+STILL_WITH_NEUTRAL_REST = arkit.REGIONS["eyes"]
+
+
+class NeutralRest(nn.Module):
+    """A blendshape network whose output is measured from its own face in silence, with the eyes
+    kept still: an avatar at rest shows all zeros (ARKit's neutral), not the training speaker's
+    resting frown, press and squint. ``(B, W)`` → ``(B, 52)``, not yet clamped."""
+
+    rest: torch.Tensor  # (52,) buffer
+    keep: torch.Tensor  # (52,) buffer
+
+    def __init__(self, network: FaceNet) -> None:
+        super().__init__()
+        self.network = network
+        self.window_samples = network.window_samples
+        with torch.no_grad():
+            rest = network.eval()(torch.zeros(1, network.window_samples))[0]
+        keep = torch.ones(arkit.COUNT)
+        keep[list(STILL_WITH_NEUTRAL_REST)] = 0.0
+        self.register_buffer("rest", rest.clone())
+        self.register_buffer("keep", keep)
+
+    def forward(self, audio: torch.Tensor) -> torch.Tensor:
+        return (self.network(audio) - self.rest) * self.keep
+
+
 class Exported(nn.Module):
     """The network plus, for landmark models, the PDM decode: ``(B, W)`` → ``(B, 52)`` or
     ``(B, P, D)``."""
@@ -40,7 +69,7 @@ class Exported(nn.Module):
     basis: torch.Tensor  # (K, P * D) buffer
     mean: torch.Tensor  # (P * D,) buffer
 
-    def __init__(self, network: FaceNet, pdm: Pdm | None) -> None:
+    def __init__(self, network: nn.Module, pdm: Pdm | None) -> None:
         super().__init__()
         self.network = network
         self.points = self.dims = 0
@@ -64,7 +93,7 @@ class FaceMapped(nn.Module):
     basis: torch.Tensor  # (52, P * D) buffer
     neutral: torch.Tensor  # (P * D,) buffer
 
-    def __init__(self, network: FaceNet, face_map: FaceMap) -> None:
+    def __init__(self, network: nn.Module, face_map: FaceMap) -> None:
         super().__init__()
         self.network = network
         self.points, self.dims = face_map.neutral.shape
@@ -128,9 +157,12 @@ def export_onnx(
     card: ModelCard,
     pdm: Pdm | None = None,
     face_map: FaceMap | None = None,
+    neutral_rest: bool = False,
 ) -> Path:
     """Write ``network`` (eval mode, CPU) as ``path`` with ``card`` in its metadata; with
-    ``face_map``, a blendshape network is exported as the landmark model the map makes of it.
+    ``face_map``, a blendshape network is exported as the landmark model the map makes of it;
+    with ``neutral_rest``, a blendshape network's output is taken from its face in silence and
+    its eyes are kept still (:class:`NeutralRest`).
 
     Raises:
         ExportError: when network, PDM, face map and card disagree, or the file cannot be written.
@@ -138,16 +170,21 @@ def export_onnx(
     import onnx
 
     module: nn.Module
+    inner: nn.Module = network.eval()
+    if neutral_rest:
+        if pdm is not None or network.out_dim != arkit.COUNT:
+            raise ExportError("a neutral rest is for blendshape networks (52 outputs)")
+        inner = NeutralRest(network).eval()
     if face_map is None:
         _check(network, pdm, card)
-        module = Exported(network, pdm).eval()
+        module = Exported(inner, pdm).eval()
     else:
         if network.out_dim != arkit.COUNT or card.output_shape != face_map.neutral.shape:
             raise ExportError(
                 f"card {card.name!r} wants {card.output_shape}; the face map gives "
                 f"{face_map.neutral.shape} from a network of {network.out_dim} outputs (needs 52)"
             )
-        module = FaceMapped(network, face_map).eval()
+        module = FaceMapped(inner, face_map).eval()
     output = card.representation.output_name
     dummy = torch.zeros(2, network.window_samples)
     try:

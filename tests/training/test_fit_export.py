@@ -13,6 +13,7 @@ import torch
 
 from talkrig.bridge.audio.sources import decode_file
 from talkrig.bridge.offline import infer_audio
+from talkrig.models import arkit
 from talkrig.models.contract import HOP_SAMPLES, Representation
 from talkrig.models.loader import load_model
 from talkrig.training import fit as fit_module
@@ -347,3 +348,31 @@ def test_building_the_train_parser_imports_no_torch() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "[]"
+
+
+def test_a_neutral_rest_rests_at_zero_and_keeps_the_eyes_still(
+    tmp_path: Path, shared_data: Path
+) -> None:
+    torch.manual_seed(3)
+    net = build_network("mel-cnn", out_dim=52).eval()
+    with torch.no_grad():  # a resting face off zero, as a speaker's frown and squint are
+        net.head.bias.add_(0.3)
+    card = card_for(net, "rest", Representation.BLENDSHAPES, training_data="s", license="MIT")
+    path = export_onnx(net, tmp_path / "rest.onnx", card, neutral_rest=True)
+    windows = _speech_windows(shared_data, net.window_samples)
+    with torch.no_grad():
+        raw = net(torch.from_numpy(windows)).numpy()
+        silent = net(torch.zeros(1, net.window_samples)).numpy()
+    assert np.abs(silent).max() > 0.1  # the network itself does not rest at zero
+    eyes = list(arkit.REGIONS["eyes"])
+    want = np.clip(raw - silent, 0.0, 1.0)
+    want[:, eyes] = 0.0
+    with load_model(path) as model:
+        np.testing.assert_allclose(model.rest_output(), 0.0, atol=1e-6)
+        got = model(windows)
+    np.testing.assert_allclose(got, want, atol=1e-4)
+    assert got[:, eyes].max() == 0.0 and got.max() > 0.01  # the rest still moves
+    with pytest.raises(ExportError, match="blendshape networks"):
+        export_onnx(
+            build_network("mel-cnn", out_dim=60), tmp_path / "x.onnx", card, neutral_rest=True
+        )
