@@ -179,8 +179,14 @@ def jack_speech(clip: np.ndarray) -> Iterator[dict[str, Any]]:
 @contextmanager
 def cpu_load(workers: int, nice: int) -> Iterator[list[int]]:
     """``workers`` processes that spin at niceness ``nice`` until the block ends."""
-    code = f"import os; os.nice({nice}); {LOAD_CODE}"
+    code = f"import os\nos.nice({nice})\n{LOAD_CODE}"  # a loop cannot follow "; " on one line
     procs = [subprocess.Popen([sys.executable, "-c", code]) for _ in range(workers)]
+    time.sleep(0.5)
+    dead = [p.returncode for p in procs if p.poll() is not None]
+    if dead:  # a soak "under load" without its load would measure an idle machine
+        for p in procs:
+            p.kill()
+        raise SystemExit(f"soak: {len(dead)} load worker(s) exited at once (status {dead})")
     try:
         yield [p.pid for p in procs]
     finally:
