@@ -31,11 +31,7 @@ def test_recipe_matches_the_model_it_rebuilds(recipe: str) -> None:
     assert (config.threads, config.seed) == (1, 0)
 
 
-def test_every_shipped_trained_blendshape_model_has_a_recipe() -> None:
+def test_every_shipped_trained_model_has_a_recipe() -> None:
     recipes = {p.stem for p in RECIPES.glob("*.toml")}
-    shipped = {
-        p.stem.removeprefix("talkrig-")
-        for p in SHIPPED_DIR.glob("talkrig-*.onnx")
-        if "landmarks" not in p.stem  # the neutral network plus a face map
-    }
+    shipped = {p.stem.removeprefix("talkrig-") for p in SHIPPED_DIR.glob("talkrig-*.onnx")}
     assert shipped == recipes
