@@ -2,10 +2,10 @@
 
 ``landmarks = neutral + Σ_i b_i · basis_i`` on MediaPipe's 478-point mesh, the same linear map
 that ``talkrig-landmarks3d`` carries inside its graph (fitted by ``talkrig train face-map`` on
-real GRID video, CC BY 4.0; ``training/face_map.py`` writes this ``.npz`` layout). The file is
-that model's map, copied out by ``python -m talkrig.models.build_face_map``, so a blendshape
-model's preview moves exactly as the landmark model built on it would. Coordinates: the
-normalised image frame of :mod:`talkrig.models.faces` (face centred at (0.5, 0.5), y down).
+real GRID video, CC BY 4.0; ``training/learning/face_map.py`` writes this ``.npz`` layout).
+The file is that model's map, copied out by ``python -m talkrig.models.build_face_map``, so a
+blendshape model's preview moves exactly as the landmark model built on it would. Coordinates:
+the normalised image frame of :mod:`talkrig.models.faces` (face centred at (0.5, 0.5), y down).
 """
 
 from __future__ import annotations

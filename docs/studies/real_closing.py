@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from talkrig.models import arkit
-from talkrig.training import judge
+from talkrig.training.judging import judge
 
 
 def main(prepared: Path) -> None:

@@ -12,8 +12,8 @@ from talkrig.models import arkit
 from talkrig.models.contract import Representation
 from talkrig.models.loader import load_model
 from talkrig.models.registry import DEFAULT_MODEL, SHIPPED_DIR
-from talkrig.training.holdout import held_out
-from talkrig.training.judge import (
+from talkrig.training.data.holdout import held_out
+from talkrig.training.judging.judge import (
     REAL_FACE_CLOSE_S,
     frame_levels,
     grid_clips,

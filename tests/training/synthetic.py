@@ -10,8 +10,8 @@ import numpy as np
 
 from talkrig.models import arkit, faces
 from talkrig.models.contract import HOP_SAMPLES, SAMPLE_RATE, Representation
-from talkrig.training.labels import save_labels
-from talkrig.training.manifest import Utterance, write_manifest
+from talkrig.training.data.labels import save_labels
+from talkrig.training.data.manifest import Utterance, write_manifest
 
 
 def synthetic_clip(frames: int, seed: int) -> dict[str, np.ndarray]:

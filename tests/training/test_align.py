@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from talkrig.models import arkit
-from talkrig.training import align, visemes
-from talkrig.training.aligned import (
+from talkrig.training.data import align, visemes
+from talkrig.training.data.aligned import (
     DIGITS,
     digit_speech,
     digits_text,
@@ -17,9 +17,9 @@ from talkrig.training.aligned import (
     fsdd_recordings,
     read_wav,
 )
-from talkrig.training.bootstrap import bootstrap
-from talkrig.training.labels import load_labels
-from talkrig.training.manifest import CorpusError, read_manifest
+from talkrig.training.data.bootstrap import bootstrap
+from talkrig.training.data.labels import load_labels
+from talkrig.training.data.manifest import CorpusError, read_manifest
 from tests.conftest import need
 
 

@@ -12,7 +12,8 @@ import torch
 
 from talkrig.models import arkit, faces
 from talkrig.models.contract import HOP_SAMPLES, Representation
-from talkrig.training.augment import (
+from talkrig.training.cli import main as train_main
+from talkrig.training.data.augment import (
     AugmentError,
     add_noise,
     augment,
@@ -20,11 +21,10 @@ from talkrig.training.augment import (
     equalize,
     reverberate,
 )
-from talkrig.training.bootstrap import bootstrap, faces_from_blendshapes, main
-from talkrig.training.cli import main as train_main
-from talkrig.training.dataset import load_clips
-from talkrig.training.labels import load_labels
-from talkrig.training.manifest import CorpusError, read_manifest
+from talkrig.training.data.bootstrap import bootstrap, faces_from_blendshapes, main
+from talkrig.training.data.labels import load_labels
+from talkrig.training.data.manifest import CorpusError, read_manifest
+from talkrig.training.learning.dataset import load_clips
 from tests.conftest import need
 
 UTTERANCES = 4

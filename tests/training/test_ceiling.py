@@ -9,12 +9,12 @@ import numpy as np
 import pytest
 
 from talkrig.models import arkit
-from talkrig.training.align import Aligner
-from talkrig.training.ceiling import ceiling, label_jaw
 from talkrig.training.cli import main as train_main
-from talkrig.training.judge import RealClip
-from talkrig.training.manifest import CorpusError
-from talkrig.training.video import decode_audio
+from talkrig.training.data.align import Aligner
+from talkrig.training.data.manifest import CorpusError
+from talkrig.training.data.video import decode_audio
+from talkrig.training.judging.ceiling import ceiling, label_jaw
+from talkrig.training.judging.judge import RealClip
 
 
 def _faced_by_its_labels(grid_dir: Path, name: str) -> RealClip:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from talkrig.training.corpora import (
+from talkrig.training.data.corpora import (
     grid_sentence,
     parse_crema_name,
     read_alignment,
@@ -15,7 +15,7 @@ from talkrig.training.corpora import (
     read_grid,
     read_video_folder,
 )
-from talkrig.training.manifest import CorpusError, Utterance, read_manifest, write_manifest
+from talkrig.training.data.manifest import CorpusError, Utterance, read_manifest, write_manifest
 from tests.training.conftest import write_clip
 
 

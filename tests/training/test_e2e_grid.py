@@ -13,10 +13,10 @@ import torch
 from talkrig.models.contract import HOP_SAMPLES
 from talkrig.models.loader import load_model
 from talkrig.training.cli import main
-from talkrig.training.export import Exported
-from talkrig.training.fit import CHECKPOINT, load_checkpoint
-from talkrig.training.labels import load_labels
-from talkrig.training.manifest import read_manifest
+from talkrig.training.data.labels import load_labels
+from talkrig.training.data.manifest import read_manifest
+from talkrig.training.learning.export import Exported
+from talkrig.training.learning.fit import CHECKPOINT, load_checkpoint
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,9 @@ import pytest
 
 from talkrig.models import arkit
 from talkrig.training.cli import main as train_main
-from talkrig.training.face_map import (
+from talkrig.training.data.labels import save_labels
+from talkrig.training.data.manifest import Utterance, write_manifest
+from talkrig.training.learning.face_map import (
     MESH_TO_DLIB68,
     FaceMap,
     fit_face_map,
@@ -17,9 +19,7 @@ from talkrig.training.face_map import (
     prepared_face_maps,
     to_square,
 )
-from talkrig.training.labels import save_labels
-from talkrig.training.manifest import Utterance, write_manifest
-from talkrig.training.pdm import PdmError
+from talkrig.training.learning.pdm import PdmError
 from tests.training.synthetic import synthetic_clip
 
 

@@ -16,22 +16,22 @@ from talkrig.bridge.offline import infer_audio
 from talkrig.models import arkit
 from talkrig.models.contract import HOP_SAMPLES, Representation
 from talkrig.models.loader import load_model
-from talkrig.training import fit as fit_module
 from talkrig.training.cli import main as train_main
-from talkrig.training.config import ConfigError, TrainConfig, parse_sets, resolve
-from talkrig.training.dataset import (
+from talkrig.training.data.manifest import read_manifest
+from talkrig.training.learning import fit as fit_module
+from talkrig.training.learning.config import ConfigError, TrainConfig, parse_sets, resolve
+from talkrig.training.learning.dataset import (
     Clip,
     DatasetError,
     SegmentDataset,
     clip_from_arrays,
     load_clips,
 )
-from talkrig.training.export import Exported, ExportError, card_for, export_onnx
-from talkrig.training.face_map import FaceMap
-from talkrig.training.fit import CHECKPOINT, FitError, epoch_lr, fit, load_checkpoint
-from talkrig.training.manifest import read_manifest
-from talkrig.training.networks import build_network
-from talkrig.training.pdm import Pdm
+from talkrig.training.learning.export import Exported, ExportError, card_for, export_onnx
+from talkrig.training.learning.face_map import FaceMap
+from talkrig.training.learning.fit import CHECKPOINT, FitError, epoch_lr, fit, load_checkpoint
+from talkrig.training.learning.networks import build_network
+from talkrig.training.learning.pdm import Pdm
 from tests.training.synthetic import make_data, synthetic_clip
 
 TINY = {"epochs": 1, "batch_size": 4, "segment_frames": 10, "lr": 1e-3}

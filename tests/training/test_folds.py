@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from talkrig.training.folds import FoldError, read_folds, speaker_folds, split, write_folds
-from talkrig.training.manifest import Utterance
+from talkrig.training.data.manifest import Utterance
+from talkrig.training.learning.folds import FoldError, read_folds, speaker_folds, split, write_folds
 
 
 def _utterances(counts: list[int]) -> list[Utterance]:

@@ -7,7 +7,7 @@ from itertools import pairwise
 import numpy as np
 
 from talkrig.models.contract import HOP_SAMPLES, SAMPLE_RATE
-from talkrig.training.invariance import aligned_r, dtw_path, row_features
+from talkrig.training.judging.invariance import aligned_r, dtw_path, row_features
 
 
 def _word(pace: float, pitch: float) -> np.ndarray:

@@ -14,8 +14,8 @@ from talkrig.models.contract import HOP_SAMPLES, SAMPLE_RATE
 from talkrig.models.loader import load_model
 from talkrig.models.registry import SHIPPED_DIR
 from talkrig.models.session import read_card
-from talkrig.training import judge
 from talkrig.training.cli import main as train_main
+from talkrig.training.judging import judge
 
 
 def test_pearson_by_hand() -> None:

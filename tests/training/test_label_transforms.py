@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from talkrig.models import arkit
-from talkrig.training.config import resolve
-from talkrig.training.dataset import JAW_SHAPES, clip_from_arrays, delay_jaw
+from talkrig.training.learning.config import resolve
+from talkrig.training.learning.dataset import JAW_SHAPES, clip_from_arrays, delay_jaw
 
 
 def _labels() -> np.ndarray:

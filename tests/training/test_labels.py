@@ -12,9 +12,9 @@ from hypothesis import strategies as st
 
 from talkrig.models import arkit
 from talkrig.models.contract import HOP_SAMPLES
-from talkrig.training.corpora import read_grid
-from talkrig.training.dlib68 import Dlib68
-from talkrig.training.labels import (
+from talkrig.training.data.corpora import read_grid
+from talkrig.training.data.dlib68 import Dlib68
+from talkrig.training.data.labels import (
     NoFaceWarning,
     extract_labels,
     label_path,
@@ -22,13 +22,13 @@ from talkrig.training.labels import (
     save_labels,
     to_grid,
 )
-from talkrig.training.landmarker import (
+from talkrig.training.data.landmarker import (
     MESH_POINTS,
     FaceLandmarker,
     LabelError,
     blendshapes_by_name,
 )
-from talkrig.training.manifest import CorpusError, Utterance
+from talkrig.training.data.manifest import CorpusError, Utterance
 from tests.training.conftest import write_clip
 
 JAW = arkit.INDEX["jawOpen"]

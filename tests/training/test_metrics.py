@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from talkrig.models import arkit
-from talkrig.training.metrics import (
+from talkrig.training.judging.metrics import (
     POINT_SETS,
     MetricError,
     blendshape_mae,

@@ -6,8 +6,8 @@ import pytest
 import torch
 
 from talkrig.models.contract import HOP_SAMPLES, WINDOW_SAMPLES
-from talkrig.training.frontends import LogMelDeltas
-from talkrig.training.networks import NETWORKS, ConvNet, build_network
+from talkrig.training.learning.frontends import LogMelDeltas
+from talkrig.training.learning.networks import NETWORKS, ConvNet, build_network
 
 FRAMES = 6
 

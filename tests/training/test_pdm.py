@@ -10,7 +10,7 @@ from scipy.spatial.transform import Rotation
 
 from talkrig.models import faces
 from talkrig.models.contract import Representation
-from talkrig.training.pdm import Pdm, PdmError, align_to, fit_pdm
+from talkrig.training.learning.pdm import Pdm, PdmError, align_to, fit_pdm
 
 
 def _shapes(rank: int, count: int = 120, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:

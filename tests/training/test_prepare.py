@@ -7,10 +7,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from talkrig.training.labels import load_labels
-from talkrig.training.landmarker import FaceLandmarker
-from talkrig.training.manifest import read_manifest
-from talkrig.training.prepare import label_utterances, main, prepare
+from talkrig.training.data.labels import load_labels
+from talkrig.training.data.landmarker import FaceLandmarker
+from talkrig.training.data.manifest import read_manifest
+from talkrig.training.data.prepare import label_utterances, main, prepare
 
 
 def _never() -> FaceLandmarker:

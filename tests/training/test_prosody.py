@@ -6,8 +6,8 @@ import numpy as np
 
 from talkrig.models import arkit
 from talkrig.models.contract import SAMPLE_RATE
-from talkrig.training.dataset import clip_from_arrays
-from talkrig.training.prosody import frame_pitch, prosody_curves
+from talkrig.training.data.prosody import frame_pitch, prosody_curves
+from talkrig.training.learning.dataset import clip_from_arrays
 
 
 def _tone(f0: np.ndarray) -> np.ndarray:

@@ -10,12 +10,12 @@ import numpy as np
 import pytest
 
 from talkrig.models.contract import HOP_SAMPLES, SAMPLE_RATE
-from talkrig.training import judge
-from talkrig.training.dataset import Clip, SegmentDataset
-from talkrig.training.holdout import held_out, without_held_out
-from talkrig.training.manifest import Utterance
-from talkrig.training.nonspeech import NonSpeechError, mix_under, nonspeech_set
-from talkrig.training.real_mix import (
+from talkrig.training.data.holdout import held_out, without_held_out
+from talkrig.training.data.manifest import Utterance
+from talkrig.training.data.nonspeech import NonSpeechError, mix_under, nonspeech_set
+from talkrig.training.judging import judge
+from talkrig.training.learning.dataset import Clip, SegmentDataset
+from talkrig.training.learning.real_mix import (
     MixSettings,
     mixed_clips,
     rest_face,
@@ -124,7 +124,7 @@ def test_nonspeech_sets_are_sound_and_disjoint() -> None:
 
 
 def test_missing_soundfont_is_one_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
-    from talkrig.training import nonspeech
+    from talkrig.training.data import nonspeech
 
     monkeypatch.setattr(nonspeech, "SOUNDFONTS", (Path("/nonexistent.sf2"),))
     with pytest.raises(NonSpeechError, match="apt-get install fluidsynth timgm6mb-soundfont"):

@@ -8,8 +8,8 @@ import pytest
 
 from talkrig.models.registry import SHIPPED_DIR
 from talkrig.models.session import read_card
-from talkrig.training.config import resolve
-from talkrig.training.fit import network_for
+from talkrig.training.learning.config import resolve
+from talkrig.training.learning.fit import network_for
 
 RECIPES = Path(__file__).resolve().parents[2] / "training" / "recipes"
 

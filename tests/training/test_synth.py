@@ -8,9 +8,9 @@ import itertools
 import numpy as np
 import pytest
 
-from talkrig.training.sentences import SENTENCES, grid_sentence, pick_sentence
-from talkrig.training.synth import LANGUAGES, VARIANTS, Espeak, SynthError, Voice, speak_fresh
-from talkrig.training.visemes import known, visemes_of
+from talkrig.training.data.sentences import SENTENCES, grid_sentence, pick_sentence
+from talkrig.training.data.synth import LANGUAGES, VARIANTS, Espeak, SynthError, Voice, speak_fresh
+from talkrig.training.data.visemes import known, visemes_of
 from tests.conftest import need
 
 

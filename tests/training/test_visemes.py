@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from talkrig.models import arkit
 from talkrig.models.contract import FRAME_SECONDS
-from talkrig.training.visemes import (
+from talkrig.training.data.visemes import (
     PHONEMES,
     VISEMES,
     Phone,

@@ -23,10 +23,10 @@ import numpy as np
 from talkrig.models import arkit
 from talkrig.models.contract import HOP_SAMPLES
 
-from .corpora import grid_sentence
+from ..data.corpora import grid_sentence
+from ..data.manifest import CorpusError
+from ..data.visemes import Phone, curves
 from .judge import RealClip, add_data_arguments, grid_clips, pearson, spoken_span
-from .manifest import CorpusError
-from .visemes import Phone, curves
 
 JAW = arkit.INDEX["jawOpen"]
 JAW_LAG_MS = 60.0  # the shipped recipes' jaw_lag_ms
@@ -34,7 +34,7 @@ JAW_LAG_MS = 60.0  # the shipped recipes' jaw_lag_ms
 
 def label_jaw(clip: RealClip, phones: Sequence[Phone], jaw_lag_ms: float) -> np.ndarray:
     """``(T,)`` the training labels' jawOpen for ``clip`` from its timed ``phones``."""
-    from .dataset import delay_jaw  # imports torch: not while the CLI parser is built
+    from ..learning.dataset import delay_jaw  # imports torch: not while the CLI parser is built
 
     frames = len(clip.audio) // HOP_SAMPLES
     return delay_jaw(curves(phones, frames), jaw_lag_ms)[:, JAW]
@@ -42,7 +42,7 @@ def label_jaw(clip: RealClip, phones: Sequence[Phone], jaw_lag_ms: float) -> np.
 
 def ceiling(clips: Sequence[RealClip], jaw_lag_ms: float = JAW_LAG_MS) -> dict[str, float]:
     """Labels' and oracle's jawOpen r against MediaPipe: pooled whole / spoken, and per clip."""
-    from .align import Aligner
+    from ..data.align import Aligner
 
     aligner = Aligner()
     pooled: dict[str, list[np.ndarray]] = {k: [] for k in ("labels", "oracle", "truth", "spoken")}

@@ -25,7 +25,7 @@ from scipy import signal
 
 from talkrig.models.contract import HOP_SAMPLES
 
-from .augment import AugmentSettings, augment, change_speed
+from ..data.augment import AugmentSettings, augment, change_speed
 from .dataset import Clip
 
 # tape speed (pitch and formants together) and formant-only warp ranges: s1 is an adult male;
@@ -97,7 +97,7 @@ def rest_face(clips: Sequence[Clip]) -> np.ndarray:
 
 def voice_copy(clip: Clip, rng: np.random.Generator, beds: Sequence[np.ndarray]) -> Clip:
     """One copy of ``clip`` in another voice and room (see the module docstring)."""
-    from .nonspeech import mix_under
+    from ..data.nonspeech import mix_under
 
     factor = float(rng.uniform(*SPEED))
     audio = change_speed(clip.audio, factor)
@@ -113,7 +113,7 @@ def voice_copy(clip: Clip, rng: np.random.Generator, beds: Sequence[np.ndarray])
 
 def bed_copy(clip: Clip, rng: np.random.Generator, beds: Sequence[np.ndarray]) -> Clip:
     """``clip`` with one of ``beds`` ``BED_DB`` under its voice, its face track unchanged."""
-    from .nonspeech import mix_under
+    from ..data.nonspeech import mix_under
 
     bed = beds[int(rng.integers(len(beds)))]
     offset = int(rng.integers(max(1, len(bed) - len(clip.audio))))
@@ -140,7 +140,7 @@ def nonspeech_clip(
 
 def mixed_clips(clips: Sequence[Clip], settings: MixSettings, seed: int) -> list[Clip]:
     """``clips`` plus their voice copies and the non-speech negatives (module docstring)."""
-    from .nonspeech import nonspeech_set
+    from ..data.nonspeech import nonspeech_set
 
     copies = settings.voice_copies + settings.bed_copies + settings.room_copies
     if not copies and not settings.nonspeech_clips:

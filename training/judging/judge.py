@@ -4,7 +4,7 @@ Four checks, on a data folder laid out like the shared one (``grid/``, ``speech/
 
 - **GRID s1** and **GRID others**: real speech with real face video. MediaPipe labels each
   picture (cached in ``--cache``). ``grid s1`` is speaker s1's held-out utterances
-  (``training/holdout/grid_s1.txt``; all 100 from ``--s1 PREPARED`` when given, else the shared
+  (``training/data/holdout/grid_s1.txt``; all 100 from ``--s1 PREPARED`` when given, else the shared
   clip among them); ``grid others`` the shared clips of other speakers. Rows are placed at their
   own ``stream_time`` (row ``t`` is the face at ``t × 40 ms``) and compared with video frame
   ``t``: jawOpen r (Pearson) pooled, over the spoken parts, and averaged per clip; the best shift
@@ -84,9 +84,9 @@ class RealClip:
 def grid_clips(folder: Path | Sequence[Path], landmarker_path: Path, cache: Path) -> list[RealClip]:
     """The ``*.mpg`` clips of ``folder`` (or the videos listed) with MediaPipe labels, cached as
     ``cache/NAME.npz``."""
-    from .labels import to_grid
-    from .landmarker import FaceLandmarker
-    from .video import decode_audio, probe
+    from ..data.labels import to_grid
+    from ..data.landmarker import FaceLandmarker
+    from ..data.video import decode_audio, probe
 
     videos = sorted(folder.glob("*.mpg")) if isinstance(folder, Path) else list(folder)
     if not videos:
@@ -372,7 +372,7 @@ def judge_nonspeech(model: Model, speech: Sequence[RealClip]) -> dict[str, float
     """The streamed mouth on the judge's non-speech set (instrumental music, -30 dBFS noise,
     typing, fan hum: 95th percentile of the opening above rest, per sound and overall) and on
     ``speech`` with that music ``UNDER_MUSIC_DB`` under it (95th percentile of the opening)."""
-    from .nonspeech import mix_under, nonspeech_set
+    from ..data.nonspeech import mix_under, nonspeech_set
 
     rest = float(opening(model, model.rest_output()[None])[0])
     sounds = nonspeech_set("judge")
@@ -399,7 +399,7 @@ def judge(
     prepared folder ``s1`` when given, else the shared clips that are on the held-out list);
     ``grid others``: the shared clips of other speakers; ``speech``; ``non-speech``; ``voices``
     (the same word by FSDD's speakers, when ``data/fsdd`` is there: invariance.py)."""
-    from .holdout import held_out
+    from ..data.holdout import held_out
 
     clips = grid_clips(data / "grid", landmarker, cache)
     within = held_out()
@@ -422,9 +422,9 @@ def judge(
 
 def heldout_clips(prepared: Path) -> list[RealClip]:
     """Speaker s1's held-out utterances from a folder ``talkrig train prepare grid`` wrote."""
-    from .holdout import held_out
-    from .labels import load_labels
-    from .manifest import CorpusError, read_manifest
+    from ..data.holdout import held_out
+    from ..data.labels import load_labels
+    from ..data.manifest import CorpusError, read_manifest
 
     try:
         rows = read_manifest(prepared / "manifest.jsonl")

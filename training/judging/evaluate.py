@@ -6,11 +6,11 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from .dataset import Clip
-from .fit import predict
+from ..learning.dataset import Clip
+from ..learning.fit import predict
+from ..learning.networks import FaceNet
+from ..learning.pdm import Pdm
 from .metrics import blendshape_mae, landmark_metrics
-from .networks import FaceNet
-from .pdm import Pdm
 
 
 def evaluate(network: FaceNet, clips: Sequence[Clip], pdm: Pdm | None = None) -> dict[str, float]:

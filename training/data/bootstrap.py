@@ -343,7 +343,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m talkrig.training.bootstrap`` (the same as ``talkrig train bootstrap``)."""
+    """``python -m talkrig.training.data.bootstrap`` (the same as ``talkrig train bootstrap``)."""
     parser = argparse.ArgumentParser(prog="talkrig train bootstrap", description=__doc__)
     add_arguments(parser)
     return run(parser.parse_args(argv))

@@ -12,7 +12,7 @@ from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 
-from .manifest import Utterance
+from ..data.manifest import Utterance
 
 
 class FoldError(ValueError):

@@ -22,10 +22,10 @@ from torch.utils.data import Dataset
 
 from talkrig.models import arkit
 
-from .labels import load_labels
-from .manifest import Utterance
+from ..data.labels import load_labels
+from ..data.manifest import Utterance
+from ..data.prosody import prosody_curves
 from .pdm import Pdm, align_to, fit_pdm
-from .prosody import prosody_curves
 
 
 class DatasetError(ValueError):

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from talkrig.models import arkit
-from talkrig.training.video import video_frames
+from talkrig.training.data.video import video_frames
 
 MESH_POINTS = 478
 

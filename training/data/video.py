@@ -2,7 +2,7 @@
 
 All times are seconds from the first audio sample, so a video frame at time ``t`` lines up with
 audio sample ``t * 16000`` of :func:`decode_audio`'s output. Every failure is a
-:class:`~talkrig.training.manifest.CorpusError` naming the file.
+:class:`~talkrig.training.data.manifest.CorpusError` naming the file.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import av
 import numpy as np
 
 from talkrig.models.contract import SAMPLE_RATE
-from talkrig.training.manifest import CorpusError
+from talkrig.training.data.manifest import CorpusError
 
 _AV_ERRORS = (av.error.FFmpegError, OSError, ValueError)
 

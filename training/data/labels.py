@@ -27,10 +27,10 @@ import numpy as np
 
 from talkrig.models import arkit
 from talkrig.models.contract import FRAME_SECONDS, HOP_SAMPLES
-from talkrig.training.dlib68 import POINTS_68, Dlib68
-from talkrig.training.landmarker import MESH_POINTS, FaceLandmarker, LabelError
-from talkrig.training.manifest import Utterance
-from talkrig.training.video import decode_audio
+from talkrig.training.data.dlib68 import POINTS_68, Dlib68
+from talkrig.training.data.landmarker import MESH_POINTS, FaceLandmarker, LabelError
+from talkrig.training.data.manifest import Utterance
+from talkrig.training.data.video import decode_audio
 
 __all__ = [
     "LabelError",

@@ -1,10 +1,10 @@
 """Corpus readers: CREMA-D, GRID and any folder of talking-face videos with a speaker table.
 
 Each reader walks its folder once, takes what the names, folders and tables say, asks PyAV for
-fps, audio rate and duration (:func:`~talkrig.training.video.probe`), and returns manifest rows
-(:class:`~talkrig.training.manifest.Utterance`) sorted by id. Anything it cannot read (a malformed
-name, a missing file, a table row naming an unknown file, a file with no video) is one
-:class:`~talkrig.training.manifest.CorpusError` naming the file.
+fps, audio rate and duration (:func:`~talkrig.training.data.video.probe`), and returns manifest
+rows (:class:`~talkrig.training.data.manifest.Utterance`) sorted by id. Anything it cannot read
+(a malformed name, a missing file, a table row naming an unknown file, a file with no video) is
+one :class:`~talkrig.training.data.manifest.CorpusError` naming the file.
 
 ``known`` (id → row, e.g. from an earlier manifest) lets a reader reuse a row instead of probing
 the file again, so re-preparing a corpus does no work twice.
@@ -20,8 +20,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from talkrig.training.manifest import CorpusError, Utterance, Word
-from talkrig.training.video import probe
+from talkrig.training.data.manifest import CorpusError, Utterance, Word
+from talkrig.training.data.video import probe
 
 VIDEO_SUFFIXES = (".mp4", ".mov", ".mkv", ".avi", ".flv", ".mpg", ".mpeg", ".webm")
 

@@ -22,11 +22,11 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
-from talkrig.training.corpora import read_crema_d, read_grid, read_video_folder
-from talkrig.training.dlib68 import Dlib68
-from talkrig.training.labels import NoFaceWarning, extract_labels, label_path, save_labels
-from talkrig.training.landmarker import FaceLandmarker, LabelError
-from talkrig.training.manifest import CorpusError, Utterance, read_manifest, write_manifest
+from talkrig.training.data.corpora import read_crema_d, read_grid, read_video_folder
+from talkrig.training.data.dlib68 import Dlib68
+from talkrig.training.data.labels import NoFaceWarning, extract_labels, label_path, save_labels
+from talkrig.training.data.landmarker import FaceLandmarker, LabelError
+from talkrig.training.data.manifest import CorpusError, Utterance, read_manifest, write_manifest
 
 MANIFEST_NAME = "manifest.jsonl"
 LABELS_DIR = "labels"
@@ -200,7 +200,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m talkrig.training.prepare`` (the same as ``talkrig train prepare``)."""
+    """``python -m talkrig.training.data.prepare`` (the same as ``talkrig train prepare``)."""
     parser = argparse.ArgumentParser(prog="talkrig train prepare", description=__doc__)
     add_arguments(parser)
     return run(parser.parse_args(argv))

@@ -119,9 +119,9 @@ def prepared_face_maps(folder: Path, every: int = 4) -> dict[str, FaceMap]:
     """The maps fitted on the cached MediaPipe labels of a ``prepare`` folder: its training
     utterances only (the held-out ones in ``training/holdout`` stay unseen), every ``every``-th
     labelled frame (neighbouring frames add little but time)."""
-    from .holdout import without_held_out
-    from .labels import LabelError, load_labels
-    from .manifest import read_manifest
+    from ..data.holdout import without_held_out
+    from ..data.labels import LabelError, load_labels
+    from ..data.manifest import read_manifest
 
     rows = without_held_out(read_manifest(folder / "manifest.jsonl"))
     scores, meshes, sizes = [], [], {}
@@ -151,7 +151,7 @@ def grid_face_maps(folder: Path, landmarker_path: Path) -> dict[str, FaceMap]:
     """``{"landmarks3d": ..., "landmarks2d": ...}`` fitted on every picture of the ``*.mpg``
     clips in ``folder`` where MediaPipe found the face; the 2D map uses the mesh's
     :data:`MESH_TO_DLIB68` points (x, y)."""
-    from .landmarker import FaceLandmarker
+    from ..data.landmarker import FaceLandmarker
 
     videos = sorted(folder.glob("*.mpg"))
     if not videos:

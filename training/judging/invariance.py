@@ -22,8 +22,8 @@ from scipy.fft import dct
 from talkrig.models.contract import HOP_SAMPLES, SAMPLE_RATE
 from talkrig.models.loader import Model
 
-from .aligned import fsdd_recordings, read_wav
-from .frontends import mel_filterbank
+from ..data.aligned import fsdd_recordings, read_wav
+from ..learning.frontends import mel_filterbank
 
 TAKES = 2  # takes per digit and speaker: 10 digits × 2 takes × 15 speaker pairs
 PAD_S = 0.2  # FSDD is cut tight around the word; a breath of silence either side

@@ -18,8 +18,8 @@ from typing import Any
 
 import numpy as np
 
-from talkrig.training.landmarker import LabelError
-from talkrig.training.video import video_frames
+from talkrig.training.data.landmarker import LabelError
+from talkrig.training.data.video import video_frames
 
 POINTS_68 = 68
 LICENCE_68 = (
