@@ -1,9 +1,10 @@
 """``talkrig train fit | cv | export | report | face-map``: the steps that learn a model.
 
 Data folders are what ``prepare`` or ``bootstrap`` write: ``manifest.jsonl`` and
-``labels/{id}.npz``. ``fit`` and ``cv`` write run folders (checkpoint, config and, with held-out
-speakers, ``metrics.json``); ``export`` turns a run into one ONNX file with its card; ``face-map``
-fits the blendshapes → landmarks maps that ``export --face-map`` puts inside a landmark model.
+``labels/{id}.npz``. ``fit`` and ``cv`` write run folders (checkpoint, config, and the held-out
+speakers' scores in ``metrics.json``); ``export`` turns a run into one ONNX file with its card;
+``face-map`` fits the blendshapes → landmarks maps that ``export --face-map`` puts inside a
+landmark model.
 """
 
 from __future__ import annotations
