@@ -1,11 +1,12 @@
-"""Copy the face map out of ``talkrig-landmarks3d.onnx``.
+"""Write the face preview's blendshapes → 478-point map, :data:`FACE_MAP_FILE`.
 
-Run ``python -m talkrig.models.build_face_map`` after a new landmark export.
+The face preview of blendshape models (app and ``talkrig render``) reads the map without the
+``onnx`` package. It comes from one of two places:
 
-The landmark model holds its blendshapes → points map as the graph's ``neutral`` and ``basis``
-initialisers; the face preview of blendshape models reads the same map from
-:data:`talkrig.models.face_map.FACE_MAP_FILE` without the ``onnx`` package. Needs ``onnx``
-(the dev extra).
+- ``--map FILE``: a ``facemap-landmarks3d.npz`` that ``talkrig train face-map`` fitted (what
+  the shipped file is: the map fitted on GRID s1's training utterances);
+- ``--model FILE``: a landmark model exported with ``--face-map``, whose graph holds the map as
+  its ``neutral`` and ``basis`` initialisers (needs ``onnx``, the dev extra).
 """
 
 from __future__ import annotations
@@ -19,7 +20,6 @@ import numpy as np
 
 from . import arkit
 from .face_map import FACE_MAP_FILE, read_face_map
-from .registry import SHIPPED_DIR
 
 
 def extract(model: Path, out: Path) -> None:
@@ -29,6 +29,8 @@ def extract(model: Path, out: Path) -> None:
 
     loaded = onnx.load(str(model))
     found = {i.name: numpy_helper.to_array(i) for i in loaded.graph.initializer}
+    if "neutral" not in found or "basis" not in found:
+        raise SystemExit(f"{model.name} holds no blendshapes → points map (use --map)")
     points = next(int(p.value) for p in loaded.metadata_props if p.key == "points")
     neutral = found["neutral"].reshape(points, -1)
     basis = found["basis"].reshape(arkit.COUNT, *neutral.shape)
@@ -36,13 +38,25 @@ def extract(model: Path, out: Path) -> None:
     read_face_map(out)  # what was written reads back
 
 
+def copy_map(source: Path, out: Path) -> None:
+    """Write the ``neutral`` and ``basis`` of a ``talkrig train face-map`` file to ``out``."""
+    fitted = read_face_map(source)  # checked: shapes, finite values
+    np.savez_compressed(out, neutral=fitted.neutral, basis=fitted.basis)
+    read_face_map(out)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--model", type=Path, default=SHIPPED_DIR / "talkrig-landmarks3d.onnx")
+    source = parser.add_mutually_exclusive_group(required=True)
+    source.add_argument("--map", type=Path, help="facemap-landmarks3d.npz from train face-map")
+    source.add_argument("--model", type=Path, help="a landmark model exported with --face-map")
     parser.add_argument("--out", type=Path, default=FACE_MAP_FILE)
     args = parser.parse_args(argv)
-    extract(args.model, args.out)
-    print(f"{args.out}: map of {args.model.name}")
+    if args.map is not None:
+        copy_map(args.map, args.out)
+    else:
+        extract(args.model, args.out)
+    print(f"{args.out}: map of {(args.map or args.model).name}")
     return 0
 
 

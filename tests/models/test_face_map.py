@@ -13,18 +13,20 @@ from talkrig.models.face_map import FACE_MAP_FILE, read_face_map, shipped_face_m
 from talkrig.models.loader import load_model
 
 
-def test_blendshape_model_through_the_map_is_the_landmark_model(speech: np.ndarray) -> None:
-    # talkrig-landmarks3d is talkrig-neutral's network followed by the map in its graph
+def test_the_preview_map_moves_the_mouth_as_the_landmark_model_does(speech: np.ndarray) -> None:
+    # the preview draws talkrig-neutral through the map fitted on s1's training faces;
+    # talkrig-landmarks3d learned s1's meshes directly (PDM): both open the same mouth
     face_map = shipped_face_map()
     with load_model("talkrig-neutral") as blend, load_model("talkrig-landmarks3d") as mesh:
         width = blend.card.window_samples
-        starts = np.arange(0, len(speech) - width, 8 * blend.card.hop_samples)
+        starts = np.arange(0, len(speech) - width, 2 * blend.card.hop_samples)
         windows = np.stack([speech[s : s + width] for s in starts])
         values, points = blend(windows), mesh(windows)
     mapped = np.stack([face_map.landmarks(v) for v in values])
     assert mapped.shape == points.shape == (len(starts), 478, 3)
-    np.testing.assert_allclose(mapped, points, atol=2e-5)
-    assert np.ptp(points[:, 14, 1]) > 0.01  # the lower lip moved: not a trivially still face
+    gap = lambda p: p[:, 14, 1] - p[:, 13, 1]  # noqa: E731 (inner lower minus upper lip)
+    assert np.ptp(gap(mapped)) > 0.01 and np.ptp(gap(points)) > 0.01  # both mouths move
+    assert np.corrcoef(gap(mapped), gap(points))[0, 1] > 0.7
 
 
 def test_jaw_open_drops_the_lower_lip_and_values_are_clipped() -> None:
