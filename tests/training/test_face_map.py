@@ -16,10 +16,11 @@ from talkrig.training.learning.face_map import (
     FaceMap,
     fit_face_map,
     grid_face_maps,
+    placed_pdm,
     prepared_face_maps,
     to_square,
 )
-from talkrig.training.learning.pdm import PdmError
+from talkrig.training.learning.pdm import Pdm, PdmError
 from tests.training.synthetic import synthetic_clip
 
 
@@ -102,3 +103,24 @@ def test_maps_from_a_prepared_folder_never_use_held_out_utterances(
     assert with_held["landmarks2d"].neutral.shape == (68, 2)
     with pytest.raises(PdmError, match="no labelled faces"):
         prepared_face_maps(folder("c", ["bbaf2n"]))
+
+
+def test_a_pdm_fitted_on_video_fractions_is_placed_in_the_face_frame() -> None:
+    rng = np.random.default_rng(4)
+    mesh = np.zeros((478, 3))
+    mesh[:, 0] = rng.uniform(0.35, 0.6, 478)  # a face in a 360 × 288 picture, as fractions
+    mesh[:, 1] = rng.uniform(0.3, 0.75, 478)
+    mesh[:, 2] = rng.normal(0, 0.02, 478)
+    pdm = Pdm(mesh.astype(np.float32), rng.normal(0, 0.01, (3, 478 * 3)).astype(np.float32), 0.9)
+    placed = placed_pdm(pdm, 360, 288)
+    assert placed.mean[:, 1].max() - placed.mean[:, 1].min() == pytest.approx(0.9, abs=1e-5)
+    np.testing.assert_allclose(placed.mean[:, :2].mean(axis=0), 0.5, atol=1e-5)
+    # linear: the placed decode is the original decode moved the same way
+    coeffs = rng.normal(size=(5, 3)).astype(np.float32)
+    square = np.array([360.0, 288.0, 360.0])
+    original = (coeffs @ pdm.basis).reshape(5, 478, 3) + pdm.mean
+    moved = (coeffs @ placed.basis).reshape(5, 478, 3) + placed.mean
+    size = np.ptp(pdm.mean[:, 1] * 288.0) / 0.9
+    np.testing.assert_allclose(
+        (moved - placed.mean) * size, (original - pdm.mean) * square, rtol=1e-3, atol=1e-4
+    )

@@ -124,13 +124,33 @@ def cmd_cv(args: argparse.Namespace) -> int:
     return 0
 
 
+VIDEO_SUFFIXES = (".mpg", ".mkv", ".mp4", ".avi", ".mov", ".webm")
+
+
+def _video_size(run: Path) -> tuple[int, int] | None:
+    """(width, height) of the first training video of ``run``'s data folder, when its
+    landmarks came from video; None for corpora without one (landmarks already in a face frame)."""
+    from .face_map import video_size
+
+    try:
+        data = Path(json.loads((run / "run.json").read_text("utf-8"))["data"])
+        rows = read_manifest(data / "manifest.jsonl")
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    for row in rows:
+        source = Path(row.source or "")
+        if source.suffix.lower() in VIDEO_SUFFIXES and source.is_file():
+            return video_size(source)
+    return None
+
+
 def cmd_export(args: argparse.Namespace) -> int:
     """A run's checkpoint → one ONNX file with its card; ``--eval`` scores it first;
     ``--face-map`` turns a blendshape run into a landmark model."""
     from ..judging.evaluate import evaluate
     from .dataset import load_clips
     from .export import card_for, export_onnx
-    from .face_map import FaceMap
+    from .face_map import FaceMap, placed_pdm
     from .fit import load_checkpoint
 
     network, state, pdm = load_checkpoint(args.run / CHECKPOINT)
@@ -166,6 +186,10 @@ def cmd_export(args: argparse.Namespace) -> int:
         training_data=args.training_data, license=args.license, family=Family(args.family),
         metrics=metrics, description=args.description,
     )  # fmt: skip
+    if pdm is not None:
+        size = _video_size(args.run)
+        if size is not None:  # points in the faces.py frame, not the training video's fractions
+            pdm = placed_pdm(pdm, *size)
     path = export_onnx(network, args.out, card, pdm, face_map, neutral_rest=args.neutral_rest)
     print(f"{path}: {path.stat().st_size / 1e6:.1f} MB, card {card.name!r}")
     return 0

@@ -23,7 +23,7 @@ import numpy as np
 
 from talkrig.models import arkit
 
-from .pdm import PdmError, generalised_procrustes
+from .pdm import Pdm, PdmError, generalised_procrustes
 
 # The mesh vertex nearest to each of dlib's 68 points (iBUG 300-W order), the correspondence in
 # common use. Taking the 68 points from MediaPipe's mesh (Apache-2.0 model) instead of dlib's
@@ -80,6 +80,22 @@ def _place(neutral: np.ndarray, basis: np.ndarray, dlib: bool) -> tuple[np.ndarr
     out = (neutral - centre) / size
     out[:, :2] += 0.5
     return out, basis / size
+
+
+def placed_pdm(pdm: Pdm, width: int, height: int) -> Pdm:
+    """``pdm`` (fitted on image fractions of a ``width`` × ``height`` video) with its decode
+    moved into the faces.py frame as the maps are (square units, face centred at (0.5, 0.5),
+    the mesh 0.9 tall, the 68-point jaw 0.8 wide). The decode is linear, so mean and basis move
+    alike and the coefficients keep their meaning."""
+    points, dims = pdm.shape
+    scale = np.array([width, height, width][:dims], np.float64)
+    basis = pdm.basis.reshape(-1, points, dims) * scale
+    neutral, basis = _place(pdm.mean * scale, basis, dlib=points == 68)
+    return Pdm(
+        neutral.astype(np.float32),
+        basis.reshape(len(basis), -1).astype(np.float32),
+        pdm.variance_kept,
+    )
 
 
 def fit_face_map(blendshapes: np.ndarray, shapes: np.ndarray, ridge: float = RIDGE) -> FaceMap:
