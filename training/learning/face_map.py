@@ -133,7 +133,7 @@ def _fit_both(blend: np.ndarray, points: np.ndarray) -> dict[str, FaceMap]:
 
 def prepared_face_maps(folder: Path, every: int = 4) -> dict[str, FaceMap]:
     """The maps fitted on the cached MediaPipe labels of a ``prepare`` folder: its training
-    utterances only (the held-out ones in ``training/holdout`` stay unseen), every ``every``-th
+    utterances only (the held-out ones in ``training/data/holdout`` stay unseen), every ``every``-th
     labelled frame (neighbouring frames add little but time)."""
     from ..data.holdout import without_held_out
     from ..data.labels import LabelError, load_labels
