@@ -16,6 +16,7 @@ from talkrig.training.cli import main
 from talkrig.training.data.labels import load_labels
 from talkrig.training.data.manifest import read_manifest
 from talkrig.training.learning.export import Exported
+from talkrig.training.learning.face_map import placed_pdm, video_size
 from talkrig.training.learning.fit import CHECKPOINT, load_checkpoint
 
 
@@ -52,7 +53,11 @@ def test_one_grid_clip_from_video_to_onnx(one_clip: Path, face_model: Path, tmp_
         assert model.card.training_data == "GRID (1 clip)"
         assert any(k.startswith("L-D") for k in model.card.metrics)
         got = model(windows)
+    # the PDM learned the video's image fractions; the file's points are placed in the face frame
+    placed = placed_pdm(pdm, *video_size(one_clip / "swwp2s.mpg"))
     with torch.no_grad():
-        want = Exported(network, pdm)(torch.from_numpy(windows)).numpy()
+        want = Exported(network, placed)(torch.from_numpy(windows)).numpy()
     assert got.shape == (len(windows), 478, 3)
     assert np.abs(got - want).max() < 1e-4
+    centre = got[:, :, :2].mean(axis=1)
+    np.testing.assert_allclose(centre, 0.5, atol=0.05)  # the face sits in the frame's middle
