@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from . import arkit
+from .errors import ModelError
 from .face_map import FACE_MAP_FILE, read_face_map
 
 
@@ -27,10 +28,13 @@ def extract(model: Path, out: Path) -> None:
     import onnx
     from onnx import numpy_helper
 
-    loaded = onnx.load(str(model))
+    try:
+        loaded = onnx.load(str(model))
+    except Exception as exc:  # protobuf's DecodeError and kin: any unreadable file is one error
+        raise ModelError(f"{str(model)!r} is not a readable ONNX model: {exc}") from None
     found = {i.name: numpy_helper.to_array(i) for i in loaded.graph.initializer}
     if "neutral" not in found or "basis" not in found:
-        raise SystemExit(f"{model.name} holds no blendshapes → points map (use --map)")
+        raise ModelError(f"{model.name} holds no blendshapes → points map (use --map)")
     points = next(int(p.value) for p in loaded.metadata_props if p.key == "points")
     neutral = found["neutral"].reshape(points, -1)
     basis = found["basis"].reshape(arkit.COUNT, *neutral.shape)
@@ -52,10 +56,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     source.add_argument("--model", type=Path, help="a landmark model exported with --face-map")
     parser.add_argument("--out", type=Path, default=FACE_MAP_FILE)
     args = parser.parse_args(argv)
-    if args.map is not None:
-        copy_map(args.map, args.out)
-    else:
-        extract(args.model, args.out)
+    try:
+        if args.map is not None:
+            copy_map(args.map, args.out)
+        else:
+            extract(args.model, args.out)
+    except (ModelError, OSError) as exc:
+        print(f"build_face_map: error: {exc}", file=sys.stderr)
+        return 2
     print(f"{args.out}: map of {(args.map or args.model).name}")
     return 0
 

@@ -11,6 +11,7 @@ from talkrig.models import arkit
 from talkrig.models.errors import ModelError
 from talkrig.models.face_map import FACE_MAP_FILE, read_face_map, shipped_face_map
 from talkrig.models.loader import load_model
+from talkrig.models.registry import SHIPPED_DIR
 
 
 def test_the_preview_map_moves_the_mouth_as_the_landmark_model_does(speech: np.ndarray) -> None:
@@ -68,3 +69,24 @@ def test_garbage_maps_are_one_clear_error(tmp_path: Path, write: object, message
 def test_the_shipped_file_is_a_478_point_3d_map() -> None:
     face_map = read_face_map(FACE_MAP_FILE)
     assert face_map.neutral.shape == (478, 3) and face_map.basis.shape == (52, 478, 3)
+
+
+def test_building_the_preview_map_from_garbage_is_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from talkrig.models.build_face_map import main
+
+    out = tmp_path / "map.npz"
+    (tmp_path / "bad.npz").write_bytes(b"PK\x03\x04 not really a zip")
+    (tmp_path / "bad.onnx").write_bytes(b"\x08\x07 not a model")
+    for argv in (["--map", str(tmp_path / "bad.npz")], ["--model", str(tmp_path / "bad.onnx")]):
+        assert main([*argv, "--out", str(out)]) == 2
+        err = capsys.readouterr().err
+        assert err.startswith("build_face_map: error:") and "bad." in err
+        assert len(err.strip().splitlines()) == 1
+    assert not out.exists()  # nothing half-written
+    # a model without a map (the PDM landmark model) says what to use instead
+    assert main(["--model", str(SHIPPED_DIR / "talkrig-landmarks3d.onnx"), "--out", str(out)]) == 2
+    assert "use --map" in capsys.readouterr().err
+    assert main(["--map", str(FACE_MAP_FILE), "--out", str(out)]) == 0
+    np.testing.assert_array_equal(read_face_map(out).basis, read_face_map(FACE_MAP_FILE).basis)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import numpy as np
@@ -9,8 +10,8 @@ import pytest
 
 from talkrig.models import arkit
 from talkrig.training.cli import main as train_main
-from talkrig.training.data.labels import save_labels
-from talkrig.training.data.manifest import Utterance, write_manifest
+from talkrig.training.data.labels import LabelError, save_labels
+from talkrig.training.data.manifest import Utterance, read_manifest, write_manifest
 from talkrig.training.learning.face_map import (
     MESH_TO_DLIB68,
     FaceMap,
@@ -103,6 +104,18 @@ def test_maps_from_a_prepared_folder_never_use_held_out_utterances(
     assert with_held["landmarks2d"].neutral.shape == (68, 2)
     with pytest.raises(PdmError, match="no labelled faces"):
         prepared_face_maps(folder("c", ["bbaf2n"]))
+    # a damaged label file is an error naming it, not a clip quietly left out
+    damaged = folder("d", ["lbax4n", "id2_vcd_swwp2s"])
+    (damaged / "labels" / "u-lbax4n.npz").write_bytes(b"PK\x03\x04 torn")
+    with pytest.raises(LabelError, match=r"u-lbax4n\.npz"):
+        prepared_face_maps(damaged)
+    # a video moved away since prepare: its size is unknown, said so
+    moved = folder("e", ["lbax4n", "id2_vcd_swwp2s"])
+    rows = read_manifest(moved / "manifest.jsonl")
+    rows[0] = dataclasses.replace(rows[0], source=str(tmp_path / "gone.mpg"))
+    write_manifest(moved / "manifest.jsonl", rows)
+    with pytest.raises(PdmError, match=r"gone\.mpg"):
+        prepared_face_maps(moved)
 
 
 def test_a_pdm_fitted_on_video_fractions_is_placed_in_the_face_frame() -> None:

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from itertools import pairwise
+from pathlib import Path
 
 import numpy as np
+import pytest
 
 from talkrig.models.contract import HOP_SAMPLES, SAMPLE_RATE
-from talkrig.training.judging.invariance import aligned_r, dtw_path, row_features
+from talkrig.models.loader import load_model
+from talkrig.training.data.manifest import CorpusError
+from talkrig.training.judging.invariance import aligned_r, dtw_path, judge_voices, row_features
 
 
 def _word(pace: float, pitch: float) -> np.ndarray:
@@ -35,3 +39,15 @@ def test_dtw_pairs_the_same_sounds_at_another_pace() -> None:
     # the diagonal instead of the path pairs the slow word's middle with the fast word's end
     diagonal = [(k, min(k, rows_fast - 1)) for k in range(rows_slow)]
     assert aligned_r(jaw(rows_slow, 1.5), jaw(rows_fast, 1.0), diagonal) < 0.8
+
+
+def test_a_broken_fsdd_folder_is_one_clear_error(tmp_path: Path) -> None:
+    with load_model("baseline-energy-blendshapes", providers="cpu") as model:
+        with pytest.raises(CorpusError, match="no FSDD recordings"):
+            judge_voices(model, tmp_path)
+        (tmp_path / "0_george_0.wav").write_bytes(b"RIFF\x04\x00\x00\x00WAVE torn")
+        with pytest.raises(CorpusError, match=r"0_george_0\.wav"):
+            judge_voices(model, tmp_path)
+        (tmp_path / "zero by george.wav").write_bytes(b"")
+        with pytest.raises(CorpusError, match=r"zero by george\.wav"):
+            judge_voices(model, tmp_path)

@@ -77,7 +77,8 @@ def read_wav(path: Path) -> np.ndarray:
     """A WAV file as (n,) float32 at 16 kHz mono; CorpusError when unreadable."""
     try:
         rate, data = wavfile.read(path)
-    except (OSError, ValueError) as exc:
+    # scipy fails on a torn header with more than OSError/ValueError (an UnboundLocalError here)
+    except Exception as exc:
         raise CorpusError(f"cannot read {str(path)!r}: {exc}") from None
     audio = data.astype(np.float32)
     if data.dtype == np.int16:

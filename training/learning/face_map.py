@@ -136,16 +136,15 @@ def prepared_face_maps(folder: Path, every: int = 4) -> dict[str, FaceMap]:
     utterances only (the held-out ones in ``training/data/holdout`` stay unseen), every ``every``-th
     labelled frame (neighbouring frames add little but time)."""
     from ..data.holdout import without_held_out
-    from ..data.labels import LabelError, load_labels
+    from ..data.labels import label_path, load_labels
     from ..data.manifest import read_manifest
 
     rows = without_held_out(read_manifest(folder / "manifest.jsonl"))
     scores, meshes, sizes = [], [], {}
     for utterance in rows:
-        try:
-            labels = load_labels(folder / "labels", utterance)
-        except LabelError:
+        if not label_path(folder / "labels", utterance).is_file():
             continue  # not labelled (no face found): prepare said so
+        labels = load_labels(folder / "labels", utterance)  # a damaged file is an error
         if "landmarks3d" not in labels:
             continue
         source = str(utterance.source)
