@@ -95,17 +95,24 @@ def rest_face(clips: Sequence[Clip]) -> np.ndarray:
     return np.median(quiet, axis=0).astype(np.float32)
 
 
-def voice_copy(clip: Clip, rng: np.random.Generator, beds: Sequence[np.ndarray]) -> Clip:
-    """One copy of ``clip`` in another voice and room (see the module docstring)."""
+def under_bed(
+    audio: np.ndarray, rng: np.random.Generator, beds: Sequence[np.ndarray], db: tuple[float, float]
+) -> np.ndarray:
+    """``audio`` with a random stretch of one of ``beds`` a random ``db`` range under it."""
     from ..data.nonspeech import mix_under
 
+    bed = beds[int(rng.integers(len(beds)))]
+    offset = int(rng.integers(max(1, len(bed) - len(audio))))
+    return mix_under(audio, bed[offset:], float(rng.uniform(*db)))
+
+
+def voice_copy(clip: Clip, rng: np.random.Generator, beds: Sequence[np.ndarray]) -> Clip:
+    """One copy of ``clip`` in another voice and room (see the module docstring)."""
     factor = float(rng.uniform(*SPEED))
     audio = change_speed(clip.audio, factor)
     audio = warp_formants(audio, float(rng.uniform(*WARP)))
     if beds and rng.random() < MUSIC_BED_PROBABILITY:
-        bed = beds[int(rng.integers(len(beds)))]
-        offset = int(rng.integers(max(1, len(bed) - len(audio))))
-        audio = mix_under(audio, bed[offset:], float(rng.uniform(*MUSIC_BED_DB)))
+        audio = under_bed(audio, rng, beds, MUSIC_BED_DB)
     audio = augment(audio, rng, AugmentSettings())
     copy = retime(clip, factor, audio)
     return Clip(f"{clip.id}~v{int(rng.integers(1 << 30))}", copy.audio, copy.targets, copy.valid)
@@ -113,11 +120,7 @@ def voice_copy(clip: Clip, rng: np.random.Generator, beds: Sequence[np.ndarray])
 
 def bed_copy(clip: Clip, rng: np.random.Generator, beds: Sequence[np.ndarray]) -> Clip:
     """``clip`` with one of ``beds`` ``BED_DB`` under its voice, its face track unchanged."""
-    from ..data.nonspeech import mix_under
-
-    bed = beds[int(rng.integers(len(beds)))]
-    offset = int(rng.integers(max(1, len(bed) - len(clip.audio))))
-    audio = mix_under(clip.audio, bed[offset:], float(rng.uniform(*BED_DB)))
+    audio = under_bed(clip.audio, rng, beds, BED_DB)
     return Clip(f"{clip.id}~b{int(rng.integers(1 << 30))}", audio, clip.targets, clip.valid)
 
 
