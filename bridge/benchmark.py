@@ -269,8 +269,9 @@ def markdown(results: dict[str, Any]) -> str:
         ("accelerated: frames (%) / frames per audio second",
          lambda e: f"{e['accelerated']['delivered_pct']:.2f} / {e['accelerated']['fps_stream']:.2f}"
          if "accelerated" in e else "–"),
-        ("accelerated: RSS growth after 60 s (MB)",
-         lambda e: f"{e['accelerated']['rss_growth_mb']:.1f}" if "accelerated" in e else "–"),
+        ("accelerated: RSS growth after 60 s (MB)",  # none when the stream was shorter
+         lambda e: f"{e['accelerated']['rss_growth_mb']:.1f}"
+         if e.get("accelerated", {}).get("rss_growth_mb") is not None else "–"),
     ]  # fmt: skip
     lines = ["| | " + " | ".join(names) + " |", "|---|" + "---|" * len(names)]
     for label, cell in rows:

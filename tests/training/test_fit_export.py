@@ -283,6 +283,23 @@ def test_cli_fit_export_report(
     assert "epochs must be >= 1" in capsys.readouterr().err
 
 
+def test_fit_trains_on_another_prepared_folder_beside_the_first(
+    data: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``--also``: a voice-swap folder trains beside the real one; a bad one is one error."""
+    more = make_data(tmp_path / "more", speakers=1, per_speaker=3)
+    runs = tmp_path / "runs"
+    sets = [a for k, v in TINY.items() for a in ("--set", f"{k}={v}")]
+    argv = ["train", "fit", str(data), "--also", str(more), "--runs", str(runs), *sets]
+    assert train_main(argv) == 0
+    (run,) = runs.iterdir()
+    record = json.loads((run / "run.json").read_text())
+    assert record["train_clips"] == 4 + 3 and record["also"] == [str(more)]
+    argv = ["train", "fit", str(data), "--also", str(tmp_path / "nowhere"), "--runs", str(runs)]
+    assert train_main([*argv, *sets]) == 2
+    assert "manifest.jsonl" in capsys.readouterr().err
+
+
 def test_cli_cross_validation_writes_folds_and_reports(
     data: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

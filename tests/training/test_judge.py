@@ -129,3 +129,27 @@ def test_write_card_refuses_model_names(tmp_path: Path, capsys: pytest.CaptureFi
                        "--data", str(tmp_path)])  # fmt: skip
     assert code == 2
     assert "needs .onnx paths" in capsys.readouterr().err
+
+
+def test_r_from_speech_on_leaves_out_the_face_before_the_first_word() -> None:
+    """A reader who holds the mouth open before speaking: no voice tells that, so the whole-clip
+    r of a model that follows the voice is low and the r from the first voiced frame on is not."""
+    frames = 100
+    t = np.arange(frames * HOP_SAMPLES) / SAMPLE_RATE
+    envelope = np.clip(np.sin(2 * np.pi * 1.5 * t), 0.0, 1.0)
+    envelope[: 40 * HOP_SAMPLES] = 0.0  # 1.6 s before the first word
+    rng = np.random.default_rng(0)
+    audio = (envelope * np.sin(2 * np.pi * 180 * t) * 0.5 + rng.normal(0, 1e-4, len(t))).astype(
+        np.float32
+    )
+    jaw = envelope.reshape(frames, HOP_SAMPLES).mean(axis=1)
+    jaw[:38] = 0.6  # open, waiting for the prompt
+    blendshapes = np.zeros((frames, 52), np.float32)
+    blendshapes[:, arkit.INDEX["jawOpen"]] = jaw
+    clip = judge.RealClip(
+        "held", audio, blendshapes, np.zeros((frames, 478, 3)), np.ones(frames, bool)
+    )
+    with load_model(SHIPPED_DIR / "baseline-energy-blendshapes.onnx") as model:
+        result = judge.judge_grid(model, [clip])
+    assert result["jawOpen r per clip from speech on"] > 0.8
+    assert result["jawOpen r per clip"] < result["jawOpen r per clip from speech on"] - 0.3

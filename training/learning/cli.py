@@ -12,7 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from talkrig.models.contract import Family, Representation
 
@@ -20,6 +20,9 @@ from ..data.manifest import Utterance, read_manifest
 from ..guard import guarded
 from .config import CHECKPOINT, TrainConfig, parse_sets, resolve
 from .folds import read_folds, speaker_folds, split, write_folds
+
+if TYPE_CHECKING:  # the parser must not import torch (dataset.py does)
+    from .dataset import Clip
 
 METRICS_FILE = "metrics.json"
 
@@ -45,13 +48,27 @@ def _label_options(config: TrainConfig) -> dict[str, Any]:
     }
 
 
+def _mixed(config: TrainConfig, clips: list[Clip]) -> list[Clip]:
+    """``clips`` with the copies and non-speech clips ``config`` asks for (real_mix.py) and,
+    for a voice gate, its target column."""
+    from .real_mix import MixSettings, mixed_clips, with_voice_targets
+
+    settings = MixSettings(
+        config.voice_copies,
+        config.nonspeech_clips,
+        bed_copies=config.bed_copies,
+        room_copies=config.room_copies,
+    )
+    clips = mixed_clips(clips, settings, config.seed)
+    return with_voice_targets(clips) if config.voice_gate else clips
+
+
 def cmd_fit(args: argparse.Namespace) -> int:
     """Train one model on a prepared data folder; ``--dev-speaker`` holds speakers out."""
     from ..data.holdout import without_held_out
     from ..judging.evaluate import evaluate
     from .dataset import load_clips
     from .fit import fit, load_checkpoint
-    from .real_mix import MixSettings, mixed_clips
 
     config = _config(args)
     utterances, labels = _data(args.data)
@@ -67,19 +84,21 @@ def cmd_fit(args: argparse.Namespace) -> int:
         labels, train_u, config.representation, pdm, config.pdm_components, **options
     )
     dev, _ = load_clips(labels, dev_u, config.representation, pdm, **options)
+    for folder in args.also or []:  # e.g. voice-swap's clips: s1's real face in other voices
+        more_u, more_labels = _data(folder)
+        more, _ = load_clips(
+            more_labels, without_held_out(more_u), config.representation, pdm, **options
+        )
+        print(f"{folder}: {len(more)} more clips")
+        train += more
     real = len(train)
-    train = mixed_clips(
-        train,
-        MixSettings(
-            config.voice_copies,
-            config.nonspeech_clips,
-            bed_copies=config.bed_copies,
-            room_copies=config.room_copies,
-        ),
-        config.seed,
-    )
+    train = _mixed(config, train)
     print(f"training on {real} clips + {len(train) - real} voice, bed and non-speech copies")
-    extra = {"data": str(args.data), "dev_speakers": sorted(dev_ids)}
+    extra = {
+        "data": str(args.data),
+        "also": [str(f) for f in args.also or []],
+        "dev_speakers": sorted(dev_ids),
+    }
     result = fit(
         config, train, args.runs, dev=dev, pdm=pdm, name=args.name, resume=args.resume,
         extra=extra, progress=not args.no_progress,
@@ -117,6 +136,7 @@ def cmd_cv(args: argparse.Namespace) -> int:
         )
         test, _ = load_clips(labels, test_u, config.representation, pdm, **options)
         extra = {"data": str(args.data), "test_fold": k, "test_speakers": folds[k]}
+        train = _mixed(config, train)
         result = fit(config, train, args.runs, pdm=pdm, name=f"fold{k}", extra=extra)
         metrics = evaluate(result.network, test, pdm)
         (result.run_dir / METRICS_FILE).write_text(json.dumps(metrics, indent=2) + "\n", "utf-8")
@@ -256,6 +276,12 @@ def add_learning_commands(sub: Any) -> None:
     """Add ``fit``, ``cv``, ``export``, ``report`` and ``face-map`` to the ``train`` sub-parsers."""
     fit_p = sub.add_parser("fit", help="train one model on a prepared data folder")
     fit_p.add_argument("data", type=Path, help="folder written by prepare")
+    fit_p.add_argument(
+        "--also",
+        type=Path,
+        action="append",
+        help="another prepared folder to train on (voice-swap's)",
+    )
     fit_p.add_argument("--runs", type=Path, default=Path("runs"), help="runs folder")
     fit_p.add_argument("--name", default="run", help="run folder suffix")
     fit_p.add_argument("--resume", type=Path, help="continue this run folder")

@@ -50,6 +50,9 @@ class TrainConfig:
     nonspeech_clips: int = 0  # music/noise/typing/hum clips whose target is the rest face
     bed_copies: int = 0  # copies of each clip with music/noise/typing/hum under the voice
     room_copies: int = 0  # copies of each clip through another microphone and room
+    # 1: a voice gate output (mel-cnn): non-speech clips train the gate, not the face head
+    voice_gate: int = 0
+    gate_weight: float = 0.002  # the gate's cross-entropy beside the face loss
     epochs: int = 20
     batch_size: int = 32  # segments per batch (windows when segment_frames = 1, as in the paper)
     segment_frames: int = 25  # frames predicted per example in one fully-convolutional pass
@@ -91,6 +94,12 @@ class TrainConfig:
         for key in ("voice_copies", "nonspeech_clips", "bed_copies", "room_copies"):
             if getattr(self, key) < 0:
                 problems.append(f"{key} must be >= 0, got {getattr(self, key)}")
+        if self.voice_gate not in (0, 1):
+            problems.append(f"voice_gate must be 0 or 1, got {self.voice_gate}")
+        elif self.voice_gate and self.architecture != "mel-cnn":
+            problems.append(f"voice_gate needs architecture 'mel-cnn', not {self.architecture!r}")
+        if not self.gate_weight >= 0:
+            problems.append(f"gate_weight must be >= 0, got {self.gate_weight}")
         if self.width < 0:
             problems.append(f"width must be >= 0, got {self.width}")
         if self.device not in ("cpu", "cuda", "auto"):

@@ -29,6 +29,7 @@ from .config import CHECKPOINT, TrainConfig, save_config
 from .dataset import Clip, SegmentDataset, padded_audio
 from .networks import FaceNet, build_network
 from .pdm import Pdm
+from .real_mix import gate_rest
 
 _MAY_CHANGE = frozenset({"epochs", "threads", "device"})  # on resume: nothing else
 
@@ -86,13 +87,40 @@ def masked_smooth_l1(
     return (loss * weight).sum() / (weight.sum() * loss.shape[-1]).clamp(min=1.0)
 
 
+def gated_loss(
+    network: FaceNet,
+    audio: torch.Tensor,
+    targets: torch.Tensor,
+    valid: torch.Tensor,
+    config: TrainConfig,
+) -> torch.Tensor:
+    """The face loss where a voice sounds and the gate's cross-entropy where it is known. The
+    last target column is the gate's (real_mix.with_voice_targets): 1 voice, 0 non-speech
+    (no face loss: the gate alone shuts the mouth), -1 a pause in speech (no gate target). Clips
+    without that column (a dev set) are speech throughout."""
+    face, logits = network.frames_and_gate(audio)
+    beta = config.smooth_l1_beta
+    if targets.shape[-1] == face.shape[-1] or logits is None:
+        return masked_smooth_l1(face, targets, valid, beta)
+    voice = targets[..., -1]
+    loss = masked_smooth_l1(face, targets[..., :-1], valid & (voice != 0), beta)
+    known = (valid & (voice >= 0)).to(face.dtype)
+    bce = torch.nn.functional.binary_cross_entropy_with_logits(
+        logits, voice.clamp(min=0.0), reduction="none"
+    )
+    return loss + config.gate_weight * (bce * known).sum() / known.sum().clamp(min=1.0)
+
+
 def network_for(config: TrainConfig, out_dim: int) -> FaceNet:
     """The untrained network ``config`` describes, with ``out_dim`` outputs."""
     widths: dict[str, Any] = {}
     if config.architecture == "cnn" and config.width:
         widths["channels"] = tuple(config.width * 2**k for k in range(4))
-    elif config.architecture == "mel-cnn" and config.width:
-        widths["channels"] = config.width
+    elif config.architecture == "mel-cnn":
+        if config.width:
+            widths["channels"] = config.width
+        if config.voice_gate:
+            widths["voice_gate"] = True
     elif config.architecture == "sincnet":
         widths["taps"] = config.sinc_taps
         if config.width:
@@ -139,7 +167,12 @@ def _epoch(
     with torch.set_grad_enabled(optimizer is not None):
         for batch in bar:
             audio, targets, valid = (t.to(device) for t in batch)
-            loss = masked_smooth_l1(network.frames(audio), targets, valid, config.smooth_l1_beta)
+            if network.voice_gate:
+                loss = gated_loss(network, audio, targets, valid, config)
+            else:
+                loss = masked_smooth_l1(
+                    network.frames(audio), targets, valid, config.smooth_l1_beta
+                )
             if optimizer is not None:
                 optimizer.zero_grad()
                 loss.backward()
@@ -227,8 +260,15 @@ def fit(
         raise FitError("no training clips")
     torch.set_num_threads(config.threads)
     torch.manual_seed(config.seed)  # the initial weights
-    out_dim = int(train[0].targets.shape[1])
+    gate = bool(config.voice_gate)
+    out_dim = int(train[0].targets.shape[1]) - gate  # a gate's column is not a face output
     network = network_for(config, out_dim).to(config.torch_device())
+    if gate:
+        try:
+            rest = gate_rest(train)
+        except ValueError as exc:
+            raise FitError(str(exc)) from None
+        network.get_buffer("rest").copy_(torch.from_numpy(rest))
     optimizer = torch.optim.Adam(
         network.parameters(), lr=config.lr, weight_decay=config.weight_decay
     )

@@ -48,9 +48,24 @@ class FaceNet(nn.Module):
         self.lookahead_samples = lookahead_samples
         self.args: dict[str, Any] = {}
 
+    voice_gate = False  # networks that take ``voice_gate=True`` have one more output
+
     def frames(self, audio: torch.Tensor) -> torch.Tensor:
         """``(B, window + (T-1) * hop)`` → ``(B, T, out_dim)``."""
         raise NotImplementedError
+
+    def frames_and_gate(self, audio: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """:meth:`frames` and, with a voice gate, its logits ``(B, T)`` (else ``None``)."""
+        return self.frames(audio), None
+
+    def gated(self, raw: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """``raw`` ``(B, T, out_dim + 1)``, the last column a voice gate's logit → the face
+        ``rest + σ(gate) · (face − rest)`` and the logits. Where the gate is shut the face is the
+        rest face whatever the face head says, so music and noise need not be taught to the face
+        head, which is then free to follow any voice (docs/model-studies.md, "Voice gate")."""
+        face, logit = raw[..., :-1], raw[..., -1:]
+        rest = self.get_buffer("rest")
+        return rest + torch.sigmoid(logit) * (face - rest), logit[..., 0]
 
     def forward(self, windows: torch.Tensor) -> torch.Tensor:
         """``(B, window_samples)`` float32 → ``(B, out_dim)``: the predicted frame's output."""
@@ -208,9 +223,13 @@ class MelCnn(FaceNet):
         bands: int = 40,
         channels: int = 128,
         dropout: float = 0.1,
+        voice_gate: bool = False,
     ) -> None:
         super().__init__(out_dim, window_samples, hop_samples, lookahead_samples)
         self.args = constructor_args(locals())
+        self.voice_gate = voice_gate
+        if voice_gate:  # the face where the gate is shut; fit sets it from the non-speech clips
+            self.register_buffer("rest", torch.zeros(out_dim))
         self.features = LogMelDeltas(bands)
         step = self.features.hop
         if hop_samples % step:
@@ -229,11 +248,20 @@ class MelCnn(FaceNet):
         frames = (window_samples - self.features.n_fft) // step + 1 - 8 - 3 * 4
         if frames < 1:
             raise ValueError(f"a window of {window_samples} samples is too short")
-        self.head = nn.Conv1d(channels, out_dim, frames, stride=hop_samples // step)
+        self.head = nn.Conv1d(
+            channels, out_dim + int(voice_gate), frames, stride=hop_samples // step
+        )
+
+    def _raw(self, audio: torch.Tensor) -> torch.Tensor:
+        x = self.body(self.features(audio).transpose(1, 2))  # (B, channels, L)
+        return self.head(x).transpose(1, 2)  # (B, T, out_dim [+ 1])
 
     def frames(self, audio: torch.Tensor) -> torch.Tensor:
-        x = self.body(self.features(audio).transpose(1, 2))  # (B, channels, L)
-        return self.head(x).transpose(1, 2)  # (B, T, out_dim)
+        return self.frames_and_gate(audio)[0]
+
+    def frames_and_gate(self, audio: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
+        raw = self._raw(audio)
+        return self.gated(raw) if self.voice_gate else (raw, None)
 
 
 NETWORKS: dict[str, type[FaceNet]] = {

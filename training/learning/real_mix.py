@@ -17,6 +17,7 @@ Everything is seeded (``config.seed``), so a recipe gives the same clips every t
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -36,6 +37,8 @@ MUSIC_BED_PROBABILITY = 0.3
 MUSIC_BED_DB = (6.0, 20.0)  # music this far under the voice
 BED_DB = (3.0, 20.0)  # a bed copy's sound this far under the voice (the judge checks 10 dB)
 QUIET_DB = -35.0  # frames this far under a clip's loudest are at rest (for the rest face)
+VOICED_DB, VOICED_REACH = -30.0, 2  # a voice-gate target is 1 this near a frame this loud
+NONSPEECH = "nonspeech-"  # the name of every non-speech clip starts so
 
 
 @dataclass(frozen=True)
@@ -162,5 +165,46 @@ def mixed_clips(clips: Sequence[Clip], settings: MixSettings, seed: int) -> list
         names = sorted(sounds)
         for k in range(settings.nonspeech_clips):
             name = names[k % len(names)]
-            out.append(nonspeech_clip(f"nonspeech-{name}-{k}", sounds[name], rest, rng))
+            out.append(nonspeech_clip(f"{NONSPEECH}{name}-{k}", sounds[name], rest, rng))
     return out
+
+
+def voiced_frames(clip: Clip) -> np.ndarray:
+    """``(T,)`` bool: a frame within ``VOICED_REACH`` of one ``VOICED_DB`` under the loudest."""
+    frames = len(clip.targets)
+    audio = np.zeros(frames * HOP_SAMPLES, np.float32)
+    body = clip.audio[: len(audio)]
+    audio[: len(body)] = body
+    power = (audio.reshape(frames, HOP_SAMPLES) ** 2).mean(axis=1)
+    loud = power > max(float(power.max()), 1e-12) * 10 ** (VOICED_DB / 10)
+    reach = 2 * VOICED_REACH + 1
+    return np.convolve(loud.astype(float), np.ones(reach), mode="same") > 0
+
+
+def with_voice_targets(clips: Sequence[Clip]) -> list[Clip]:
+    """``clips`` with one more target column for the voice gate (fit.gated_loss): 0 in every
+    non-speech clip; in speech, 1 where the voice sounds and -1 (no gate target) in its pauses.
+    A copy (``ID~...``) takes its voicing from its clean original, so the music under a bed
+    copy's pause does not count as voice."""
+    voicing = {c.id: voiced_frames(c) for c in clips if "~" not in c.id}
+    out = []
+    for clip in clips:
+        if clip.id.startswith(NONSPEECH):
+            column = np.zeros(len(clip.targets), np.float32)
+        else:
+            voiced = voicing.get(clip.id.split("~", 1)[0])
+            if voiced is None or len(voiced) != len(clip.targets):
+                voiced = voiced_frames(clip)  # a retimed voice copy: its own voicing
+            column = np.where(voiced, 1.0, -1.0).astype(np.float32)
+        targets = np.concatenate([clip.targets, column[:, None]], axis=1)
+        out.append(dataclasses.replace(clip, targets=targets))
+    return out
+
+
+def gate_rest(clips: Sequence[Clip]) -> np.ndarray:
+    """``(D,)`` the face where the voice gate is shut: the non-speech clips' target (the rest
+    face), from clips carrying the gate column; ValueError when there is none."""
+    rows = [c.targets[:, :-1] for c in clips if c.id.startswith(NONSPEECH)]
+    if not rows:
+        raise ValueError("a voice gate needs non-speech clips (nonspeech_clips > 0)")
+    return np.median(np.concatenate(rows), axis=0).astype(np.float32)

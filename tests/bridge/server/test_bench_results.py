@@ -52,3 +52,21 @@ def test_write_results_without_paths_only_prints(capsys: pytest.CaptureFixture[s
 
     write_results({"a": 1}, table)
     assert json.loads(capsys.readouterr().out) == {"a": 1}
+
+
+def test_the_engine_table_marks_a_growth_too_short_to_measure() -> None:
+    """``talkrig bench --hour 5``: no RSS is taken after 60 s, so the table says "–"."""
+    from talkrig.bridge.benchmark import markdown
+
+    results = json.loads(
+        (Path(__file__).resolve().parents[3] / "bench" / "results" / "engine.json").read_text()
+    )
+    name = next(iter(results["models"]))
+    entry = results["models"][name]
+    assert "accelerated" in entry
+    short = {**entry, "accelerated": {**entry["accelerated"], "rss_growth_mb": None}}
+    table = markdown({**results, "models": {name: short}})
+    growth = next(line for line in table.splitlines() if "RSS growth" in line)
+    assert growth.endswith("| – |")
+    full = next(line for line in markdown(results).splitlines() if "RSS growth" in line)
+    assert "–" not in full

@@ -1,0 +1,149 @@
+"""The voice gate: a shut gate shows the rest face, non-speech trains the gate and not the face
+head, the gate's targets come from the clean voice, and a gated model exports and runs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from talkrig.models import arkit
+from talkrig.models.contract import HOP_SAMPLES, Representation
+from talkrig.models.loader import load_model
+from talkrig.training.learning.config import ConfigError, TrainConfig, resolve
+from talkrig.training.learning.dataset import Clip
+from talkrig.training.learning.export import card_for, export_onnx
+from talkrig.training.learning.fit import FitError, fit, gated_loss
+from talkrig.training.learning.networks import build_network
+from talkrig.training.learning.real_mix import (
+    bed_copy,
+    gate_rest,
+    nonspeech_clip,
+    with_voice_targets,
+)
+from tests.training.synthetic import synthetic_clip
+
+JAW = arkit.INDEX["jawOpen"]
+
+
+@pytest.fixture(autouse=True)
+def _one_thread() -> None:
+    torch.set_num_threads(1)
+
+
+def _gated(rest: float = 0.2) -> torch.nn.Module:
+    torch.manual_seed(0)
+    net = build_network("mel-cnn", out_dim=52, channels=16, voice_gate=True)
+    net.get_buffer("rest").fill_(rest)
+    return net.eval()
+
+
+def test_a_shut_gate_shows_the_rest_face_whatever_the_face_head_says() -> None:
+    net = _gated(rest=0.2)
+    audio = torch.randn(2, net.window_samples + 4 * HOP_SAMPLES) * 0.1
+    with torch.no_grad():
+        net.head.bias[-1] = -40.0  # the gate's logit: shut
+        net.head.bias[:-1] = 5.0  # the face head wide open
+        shut, logits = net.frames_and_gate(audio)
+        assert logits is not None and logits.shape == shut.shape[:2]
+        net.head.bias[-1] = 40.0  # open: the face head's own output
+        opened = net.frames(audio)
+    np.testing.assert_allclose(shut.numpy(), 0.2, atol=1e-6)
+    assert opened.shape == (2, 5, 52) and float(opened.mean()) > 1.0
+
+
+def _speech(frames: int = 40, seed: int = 0) -> Clip:
+    arrays = synthetic_clip(frames, seed)
+    return Clip(f"grid-s1-x{seed}", arrays["audio"], arrays["blendshapes"], arrays["valid"])
+
+
+def test_gate_targets_come_from_the_clean_voice() -> None:
+    rng = np.random.default_rng(0)
+    speech = _speech()
+    music = rng.normal(size=20 * HOP_SAMPLES).astype(np.float32) * 0.1
+    rest = np.zeros(52, np.float32)
+    noise = nonspeech_clip("nonspeech-music-0", music, rest, rng)
+    bed = bed_copy(speech, rng, [music])
+    clean, negative, on_bed = with_voice_targets([speech, noise, bed])
+    column = clean.targets[:, -1]
+    # the synthetic clip is silent for its first fifth, then loud: -1 (unknown) there, 1 after
+    assert column[:5].tolist() == [-1.0] * 5 and (column[10:30] == 1.0).all()
+    np.testing.assert_array_equal(on_bed.targets[:, -1], column)  # not the music's loudness
+    assert (negative.targets[:, -1] == 0.0).all()
+    np.testing.assert_array_equal(clean.targets[:, :-1], speech.targets)
+    np.testing.assert_allclose(gate_rest([clean, on_bed, negative]), rest)
+    with pytest.raises(ValueError, match="non-speech"):
+        gate_rest([clean])
+
+
+def test_non_speech_trains_the_gate_and_leaves_the_face_head_alone() -> None:
+    net = _gated().train()
+    rng = np.random.default_rng(1)
+    noise = nonspeech_clip(
+        "nonspeech-noise-0", rng.normal(size=40 * HOP_SAMPLES).astype(np.float32),
+        np.zeros(52, np.float32), rng,
+    )  # fmt: skip
+    clips = with_voice_targets([_speech(), noise])
+    config = resolve(overrides={"architecture": "mel-cnn", "voice_gate": 1})
+
+    def head_grad(clip: Clip) -> torch.Tensor:
+        frames = len(clip.targets)
+        audio = torch.zeros(1, net.window_samples + (frames - 1) * HOP_SAMPLES)
+        body = torch.from_numpy(clip.audio[: audio.shape[1]])
+        audio[0, : len(body)] = body
+        net.zero_grad()
+        targets = torch.from_numpy(clip.targets)[None]
+        gated_loss(net, audio, targets, torch.ones(1, frames, dtype=torch.bool), config).backward()
+        return net.head.weight.grad.detach().clone()
+
+    on_noise, on_speech = head_grad(clips[1]), head_grad(clips[0])
+    assert float(on_noise[:-1].abs().max()) == 0.0  # no face-head gradient from non-speech
+    assert float(on_noise[-1].abs().max()) > 0.0  # the gate learns from it
+    assert float(on_speech[:-1].abs().max()) > 0.0
+
+
+def test_a_gate_needs_the_mel_cnn_and_non_speech_clips(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="voice_gate needs"):
+        TrainConfig(architecture="cnn", voice_gate=1)
+    config = resolve(
+        overrides={"architecture": "mel-cnn", "voice_gate": 1, "epochs": 1, "width": 8}
+    )
+    with pytest.raises(FitError, match="non-speech"):
+        fit(config, with_voice_targets([_speech()]), tmp_path / "runs")
+
+
+def _tone(frames: int, hz: float) -> np.ndarray:
+    t = np.arange(frames * HOP_SAMPLES) / 16000.0
+    return (0.2 * np.sin(2 * np.pi * hz * t) + 0.1 * np.sin(2 * np.pi * 1.5 * hz * t)).astype(
+        np.float32
+    )
+
+
+def test_a_gated_fit_exports_an_onnx_model_that_rests_on_music(
+    tmp_path: Path, shared_data: Path
+) -> None:
+    rng = np.random.default_rng(2)
+    rest = np.zeros(52, np.float32)
+    negatives = [
+        nonspeech_clip(f"nonspeech-music-{k}", _tone(50, 220.0 * (1 + k / 4)), rest, rng)
+        for k in range(6)
+    ]
+    clips = with_voice_targets([_speech(50, seed) for seed in range(6)] + negatives)
+    config = resolve(
+        overrides={"architecture": "mel-cnn", "voice_gate": 1, "width": 16, "epochs": 8,
+                   "lr": 3e-3, "batch_size": 4, "segment_frames": 10, "gate_weight": 0.05}
+    )  # fmt: skip
+    result = fit(config, clips, tmp_path / "runs", name="gate")
+    card = card_for(result.network, "gated", Representation.BLENDSHAPES, training_data="synthetic",
+                    license="MIT")  # fmt: skip
+    path = export_onnx(result.network, tmp_path / "gated.onnx", card)
+    width = result.network.window_samples
+    chord = _tone(20, 300.0)[:width]
+    voice = _speech(50, 99).audio[25 * HOP_SAMPLES :][:width]
+    with load_model(path) as model:
+        on_music = float(model(chord[None])[0, JAW])
+        on_voice = float(model(voice[None].astype(np.float32))[0, JAW])
+    # the gate output is in the graph: an unseen chord rests, the synthetic "voice" opens
+    assert on_music < 0.02 and on_voice > 0.1, (on_music, on_voice)
