@@ -169,6 +169,17 @@ def test_voice_swap_answers_bad_arguments_and_folders_with_one_line(
     err = capsys.readouterr().err
     assert err.startswith("talkrig train voice-swap:") and "manifest.jsonl" in err
     assert len(err.strip().splitlines()) == 1
+    # a damaged label file: its name, one line, and no half-written output folder
+    prepared = tmp_path / "s1"
+    row = Utterance("grid-s1-bbaf3s", "grid", "s1", "/x/s1/bbaf3s.mkv", 25.0, 16000, 3.0,
+                    sentence="bin blue at f three soon")  # fmt: skip
+    write_manifest(prepared / "manifest.jsonl", [row])
+    (prepared / "labels").mkdir()
+    (prepared / "labels" / "grid-s1-bbaf3s.npz").write_bytes(b"PK\x03\x04 torn")
+    assert train_main(["train", "voice-swap", str(prepared), "--out", out, "--no-progress"]) == 2
+    err = capsys.readouterr().err
+    assert "grid-s1-bbaf3s.npz" in err and "damaged" in err and len(err.strip().splitlines()) == 1
+    assert not (tmp_path / "out" / "manifest.jsonl").exists()
 
 
 def test_espeak_swaps_are_the_same_every_time(shared_data: Path, tmp_path: Path) -> None:

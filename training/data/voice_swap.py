@@ -23,7 +23,7 @@ import argparse
 import difflib
 import sys
 import zlib
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -198,13 +198,13 @@ def _espeak_audio(text: str, voice: Voice) -> np.ndarray:
 
 def _voices(
     rows: Sequence[Utterance], copies: int, seed: int, piper_share: float, progress: bool
-) -> list[tuple[Utterance, int, str, np.ndarray]]:
-    """``(utterance, copy, voice name, audio)`` for every copy of every row."""
+) -> Iterator[tuple[Utterance, int, str, np.ndarray]]:
+    """``(utterance, copy, voice name, audio)`` for every copy of every row, one Piper batch or
+    one espeak-ng sentence at a time (all of them at once would hold hundreds of MB)."""
     from .aligned import PiperStyle, piper_speak
 
     rng = np.random.default_rng(seed)
     jobs = [(u, k, bool(rng.random() < piper_share)) for k in range(copies) for u in rows]
-    out: list[tuple[Utterance, int, str, np.ndarray]] = []
     piper = [(u, k) for u, k, p in jobs if p]
     bar = tqdm(total=len(jobs), desc="speaking", unit="clip", disable=not progress)
     for at in range(0, len(piper), PIPER_BATCH):
@@ -214,17 +214,16 @@ def _voices(
         for (u, k), audio in zip(
             batch, piper_speak([u.sentence for u, _ in batch], style), strict=True
         ):
-            out.append((u, k, name, audio))
+            yield u, k, name, audio
         bar.update(len(batch))
     for u, k, is_piper in jobs:
         if is_piper:
             continue
         voice = draw_espeak(rng)
         name = f"espeak-{voice.language}-{voice.variant}-p{voice.pitch}"
-        out.append((u, k, name, _espeak_audio(u.sentence, voice)))
+        yield u, k, name, _espeak_audio(u.sentence, voice)
         bar.update(1)
     bar.close()
-    return out
 
 
 def voice_swap(
@@ -242,24 +241,24 @@ def voice_swap(
     if not rows:
         raise CorpusError(f"no training utterance with a sentence in {str(prepared)!r}")
     aligner = Aligner()
-    s1: dict[str, tuple[np.ndarray, tuple[Phone, ...], dict[str, np.ndarray]]] = {}
+    s1_phones: dict[str, tuple[Phone, ...]] = {}  # the labels are read again per copy
     skipped: list[str] = []
     for u in tqdm(rows, desc="aligning s1", unit="clip", disable=not progress):
-        labels = load_labels(prepared / LABELS_DIR, u)
+        audio = load_labels(prepared / LABELS_DIR, u)["audio"]
         try:
-            s1[u.id] = (labels["audio"], align_speech(aligner, labels["audio"], u.sentence), labels)
+            s1_phones[u.id] = align_speech(aligner, audio, u.sentence)
         except AlignError as exc:
             skipped.append(f"{u.id}: {exc}")
     written: list[Utterance] = []
-    spoken = _voices([u for u in rows if u.id in s1], copies, seed, piper_share, progress)
+    spoken = _voices([u for u in rows if u.id in s1_phones], copies, seed, piper_share, progress)
     for u, k, name, audio in spoken:
-        s1_audio, s1_phones, s1_labels = s1[u.id]
+        s1_labels = load_labels(prepared / LABELS_DIR, u)
         new_id = f"{u.id}-swap{k}"
         try:
             phones = align_speech(aligner, audio, u.sentence)
             # each clip's noise from its own seed: one clip's length cannot change another's
             rng = np.random.default_rng([seed, k, zlib.crc32(u.id.encode())])
-            clip = swap(s1_audio, s1_phones, s1_labels, audio, phones, rng)
+            clip = swap(s1_labels["audio"], s1_phones[u.id], s1_labels, audio, phones, rng)
         except (AlignError, SwapError) as exc:
             skipped.append(f"{new_id} ({name}): {exc}")
             continue

@@ -186,7 +186,9 @@ def with_voice_targets(clips: Sequence[Clip]) -> list[Clip]:
     non-speech clip; in speech, 1 where the voice sounds and -1 (no gate target) in its pauses.
     A copy (``ID~...``) takes its voicing from its clean original, so the music under a bed
     copy's pause does not count as voice."""
-    voicing = {c.id: voiced_frames(c) for c in clips if "~" not in c.id}
+    voicing = {
+        c.id: voiced_frames(c) for c in clips if "~" not in c.id and not c.id.startswith(NONSPEECH)
+    }
     out = []
     for clip in clips:
         if clip.id.startswith(NONSPEECH):
