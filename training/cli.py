@@ -1,9 +1,11 @@
-"""``talkrig train prepare | bootstrap | fit | cv | export | report | face-map | judge | ceiling``.
+"""``talkrig train prepare | bootstrap | voice-swap | fit | cv | export | report | face-map |
+judge | ceiling | rebuild``.
 
 :func:`add_train_commands` adds a ``train`` command to the ``talkrig`` parser (commands/train.py
 hooks it in lazily, so streaming never imports torch). The steps live beside the job they belong
 to: making data (``data/cli.py``: prepare, bootstrap), learning (``learning/cli.py``: fit, cv,
-export, report, face-map) and judging (``judging/cli.py``: judge, ceiling). Every sub-command is
+export, report, face-map) and judging (``judging/cli.py``: judge, ceiling); ``rebuild.py`` chains
+them into one command per shipped model. Every sub-command is
 a ``func(args) -> int``; a problem with the data, the config or a file is one
 ``talkrig train CMD: ...`` line on stderr and exit status 2 (``guard.py``).
 
@@ -18,7 +20,9 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
+from . import rebuild
 from .data.cli import add_data_commands
+from .guard import guarded
 from .judging.cli import add_judging_commands
 from .learning.cli import add_learning_commands
 
@@ -30,14 +34,24 @@ def add_train_commands(subparsers: Any) -> argparse.ArgumentParser:
     add_data_commands(sub)
     add_learning_commands(sub)
     add_judging_commands(sub)
+    step = sub.add_parser(
+        "rebuild", help="a shipped model from the shared data: prepare → … → judge, one command"
+    )
+    rebuild.add_arguments(step)
+    step.set_defaults(func=guarded("rebuild", rebuild.run))
     return train
+
+
+def parse_args(argv: Sequence[str]) -> argparse.Namespace:
+    """``argv`` (``["train", STEP, ...]``) parsed as ``talkrig`` would."""
+    parser = argparse.ArgumentParser(prog="talkrig")
+    add_train_commands(parser.add_subparsers(dest="command", required=True))
+    return parser.parse_args(argv)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """``python -m talkrig.training.cli STEP ...`` (the same as ``talkrig train STEP ...``)."""
-    parser = argparse.ArgumentParser(prog="talkrig")
-    add_train_commands(parser.add_subparsers(dest="command", required=True))
-    args = parser.parse_args(argv)
+    args = parse_args(sys.argv[1:] if argv is None else argv)
     return int(args.func(args))
 
 

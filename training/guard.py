@@ -29,10 +29,11 @@ def reported() -> tuple[type[Exception], ...]:
     from .learning.fit import FitError
     from .learning.folds import FoldError
     from .learning.pdm import PdmError
+    from .rebuild import RebuildError
 
     return (
         ConfigError, DatasetError, ExportError, FitError, FoldError, LabelError, CorpusError,
-        MetricError, PdmError, ReportError, JudgeError, AlignError,
+        MetricError, PdmError, ReportError, JudgeError, AlignError, RebuildError,
     )  # fmt: skip
 
 

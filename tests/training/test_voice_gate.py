@@ -33,22 +33,25 @@ def _one_thread() -> None:
     torch.set_num_threads(1)
 
 
-def _gated(rest: float = 0.2) -> torch.nn.Module:
+def _gated(rest: float = 0.2, kind: str = "mel-cnn") -> torch.nn.Module:
     torch.manual_seed(0)
-    net = build_network("mel-cnn", out_dim=52, channels=16, voice_gate=True)
+    width = {"channels": 16} if kind == "mel-cnn" else {"filters": 8, "taps": 31}
+    net = build_network(kind, out_dim=52, voice_gate=True, **width)
     net.get_buffer("rest").fill_(rest)
     return net.eval()
 
 
-def test_a_shut_gate_shows_the_rest_face_whatever_the_face_head_says() -> None:
-    net = _gated(rest=0.2)
+@pytest.mark.parametrize("kind", ["mel-cnn", "sincnet"])
+def test_a_shut_gate_shows_the_rest_face_whatever_the_face_head_says(kind: str) -> None:
+    net = _gated(rest=0.2, kind=kind)
     audio = torch.randn(2, net.window_samples + 4 * HOP_SAMPLES) * 0.1
+    last = net.head if kind == "mel-cnn" else net.head[-1]  # the layer giving face and gate
     with torch.no_grad():
-        net.head.bias[-1] = -40.0  # the gate's logit: shut
-        net.head.bias[:-1] = 5.0  # the face head wide open
+        last.bias[-1] = -40.0  # the gate's logit: shut
+        last.bias[:-1] = 5.0  # the face head wide open
         shut, logits = net.frames_and_gate(audio)
         assert logits is not None and logits.shape == shut.shape[:2]
-        net.head.bias[-1] = 40.0  # open: the face head's own output
+        last.bias[-1] = 40.0  # open: the face head's own output
         opened = net.frames(audio)
     np.testing.assert_allclose(shut.numpy(), 0.2, atol=1e-6)
     assert opened.shape == (2, 5, 52) and float(opened.mean()) > 1.0
@@ -78,6 +81,25 @@ def test_gate_targets_come_from_the_clean_voice() -> None:
         gate_rest([clean])
 
 
+def test_pauses_teach_a_shut_gate_only_when_asked() -> None:
+    frames = 40
+    audio = np.zeros(frames * HOP_SAMPLES, np.float32)
+    audio[10 * HOP_SAMPLES : 30 * HOP_SAMPLES] = 0.3  # a voice from 0.4 s to 1.2 s
+    clip = Clip("grid-s1-pause", audio, np.zeros((frames, 52), np.float32), np.ones(frames, bool))
+    untaught = with_voice_targets([clip])[0].targets[:, -1]
+    shut_120 = with_voice_targets([clip], shut_after_ms=120)[0].targets[:, -1]
+    shut_200 = with_voice_targets([clip], shut_after_ms=200)[0].targets[:, -1]
+    # the voice and 2 frames (80 ms) either side of it are voice in every variant
+    for column in (untaught, shut_120, shut_200):
+        assert (column[8:32] == 1.0).all()
+    assert (untaught[:8] == -1.0).all() and (untaught[32:] == -1.0).all()
+    # 120 ms: shut from the third frame after the voice on (and before it)
+    assert (shut_120[32:] == 0.0).all() and (shut_120[:8] == 0.0).all()
+    # 200 ms: frames 3 and 4 away are still untaught, the 5th on is shut
+    assert shut_200[32:37].tolist() == [-1.0, -1.0, 0.0, 0.0, 0.0]
+    assert shut_200[5:8].tolist() == [0.0, -1.0, -1.0]
+
+
 def test_non_speech_trains_the_gate_and_leaves_the_face_head_alone() -> None:
     net = _gated().train()
     rng = np.random.default_rng(1)
@@ -104,9 +126,13 @@ def test_non_speech_trains_the_gate_and_leaves_the_face_head_alone() -> None:
     assert float(on_speech[:-1].abs().max()) > 0.0
 
 
-def test_a_gate_needs_the_mel_cnn_and_non_speech_clips(tmp_path: Path) -> None:
+def test_a_gate_needs_a_gated_network_and_non_speech_clips(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="voice_gate needs"):
         TrainConfig(architecture="cnn", voice_gate=1)
+    with pytest.raises(ConfigError, match="gate_shut_after_ms"):
+        TrainConfig(architecture="mel-cnn", voice_gate=1, gate_shut_after_ms=-1)
+    with pytest.raises(ConfigError, match="gate_shut_after_ms needs voice_gate"):
+        TrainConfig(architecture="mel-cnn", gate_shut_after_ms=120)
     config = resolve(
         overrides={"architecture": "mel-cnn", "voice_gate": 1, "epochs": 1, "width": 8}
     )

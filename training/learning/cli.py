@@ -60,11 +60,17 @@ def _mixed(config: TrainConfig, clips: list[Clip]) -> list[Clip]:
         room_copies=config.room_copies,
     )
     clips = mixed_clips(clips, settings, config.seed)
-    return with_voice_targets(clips) if config.voice_gate else clips
+    return with_voice_targets(clips, config.gate_shut_after_ms) if config.voice_gate else clips
 
 
 def cmd_fit(args: argparse.Namespace) -> int:
     """Train one model on a prepared data folder; ``--dev-speaker`` holds speakers out."""
+    fit_run(args)
+    return 0
+
+
+def fit_run(args: argparse.Namespace) -> Path:
+    """``fit``'s work: the run folder it wrote."""
     from ..data.holdout import without_held_out
     from ..judging.evaluate import evaluate
     from .dataset import load_clips
@@ -108,7 +114,7 @@ def cmd_fit(args: argparse.Namespace) -> int:
     if pdm is not None:
         print(f"PDM: {pdm.components} components keep {pdm.variance_kept:.4f} of the variance")
     print(f"{result.run_dir}: {len(result.history)} epochs, last {result.history[-1]}")
-    return 0
+    return result.run_dir
 
 
 def cmd_cv(args: argparse.Namespace) -> int:

@@ -28,6 +28,7 @@ class ConfigError(ValueError):
 
 CHECKPOINT = "checkpoint.pt"  # name of a run folder's checkpoint (see fit.py)
 ARCHITECTURES = ("cnn", "sincnet", "lstm", "mel-cnn")
+GATED_ARCHITECTURES = ("mel-cnn", "sincnet")  # those that can carry a voice gate
 REPRESENTATIONS = ("blendshapes", "landmarks2d", "landmarks3d")
 LR_SCHEDULES = ("constant", "cosine")
 
@@ -50,9 +51,12 @@ class TrainConfig:
     nonspeech_clips: int = 0  # music/noise/typing/hum clips whose target is the rest face
     bed_copies: int = 0  # copies of each clip with music/noise/typing/hum under the voice
     room_copies: int = 0  # copies of each clip through another microphone and room
-    # 1: a voice gate output (mel-cnn): non-speech clips train the gate, not the face head
+    # 1: a voice gate output (mel-cnn, sincnet): non-speech clips train the gate, not the face head
     voice_gate: int = 0
     gate_weight: float = 0.002  # the gate's cross-entropy beside the face loss
+    # > 0: speech frames at least this far from the voice (a pause, the silence before and after
+    # the words) teach a shut gate, so the mouth closes after speech; 0: pauses teach nothing
+    gate_shut_after_ms: float = 0.0
     epochs: int = 20
     batch_size: int = 32  # segments per batch (windows when segment_frames = 1, as in the paper)
     segment_frames: int = 25  # frames predicted per example in one fully-convolutional pass
@@ -96,8 +100,15 @@ class TrainConfig:
                 problems.append(f"{key} must be >= 0, got {getattr(self, key)}")
         if self.voice_gate not in (0, 1):
             problems.append(f"voice_gate must be 0 or 1, got {self.voice_gate}")
-        elif self.voice_gate and self.architecture != "mel-cnn":
-            problems.append(f"voice_gate needs architecture 'mel-cnn', not {self.architecture!r}")
+        elif self.voice_gate and self.architecture not in GATED_ARCHITECTURES:
+            problems.append(
+                f"voice_gate needs an architecture of {GATED_ARCHITECTURES}, "
+                f"not {self.architecture!r}"
+            )
+        if not self.gate_shut_after_ms >= 0:
+            problems.append(f"gate_shut_after_ms must be >= 0, got {self.gate_shut_after_ms}")
+        elif self.gate_shut_after_ms and not self.voice_gate:
+            problems.append("gate_shut_after_ms needs voice_gate = 1 (it teaches the gate)")
         if not self.gate_weight >= 0:
             problems.append(f"gate_weight must be >= 0, got {self.gate_weight}")
         if self.width < 0:

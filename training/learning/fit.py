@@ -119,12 +119,12 @@ def network_for(config: TrainConfig, out_dim: int) -> FaceNet:
     elif config.architecture == "mel-cnn":
         if config.width:
             widths["channels"] = config.width
-        if config.voice_gate:
-            widths["voice_gate"] = True
     elif config.architecture == "sincnet":
         widths["taps"] = config.sinc_taps
         if config.width:
             widths["filters"] = config.width
+    if config.voice_gate:
+        widths["voice_gate"] = True
     return build_network(
         config.architecture,
         **widths,

@@ -50,13 +50,25 @@ class FaceNet(nn.Module):
 
     voice_gate = False  # networks that take ``voice_gate=True`` have one more output
 
+    def _raw(self, audio: torch.Tensor) -> torch.Tensor:
+        """``(B, window + (T-1) * hop)`` → ``(B, T, out_dim [+ 1 with a voice gate])``."""
+        raise NotImplementedError
+
     def frames(self, audio: torch.Tensor) -> torch.Tensor:
         """``(B, window + (T-1) * hop)`` → ``(B, T, out_dim)``."""
-        raise NotImplementedError
+        return self.frames_and_gate(audio)[0]
 
     def frames_and_gate(self, audio: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
         """:meth:`frames` and, with a voice gate, its logits ``(B, T)`` (else ``None``)."""
-        return self.frames(audio), None
+        raw = self._raw(audio)
+        return self.gated(raw) if self.voice_gate else (raw, None)
+
+    def _add_gate(self, voice_gate: bool) -> int:
+        """Set up a voice gate (or none): the count of extra head outputs it needs."""
+        self.voice_gate = voice_gate
+        if voice_gate:  # the face where the gate is shut; fit sets it from the non-speech clips
+            self.register_buffer("rest", torch.zeros(self.out_dim))
+        return int(voice_gate)
 
     def gated(self, raw: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """``raw`` ``(B, T, out_dim + 1)``, the last column a voice gate's logit → the face
@@ -119,7 +131,7 @@ class ConvNet(FaceNet):
         # window's feature length, sliding one hop (hop / total steps) per output frame.
         self.head = nn.Conv1d(previous, out_dim, length, stride=hop_samples // total)
 
-    def frames(self, audio: torch.Tensor) -> torch.Tensor:
+    def _raw(self, audio: torch.Tensor) -> torch.Tensor:
         x = self.body(audio.unsqueeze(1))  # (B, 512, L)
         return self.head(x).transpose(1, 2)  # (B, T, out_dim)
 
@@ -141,9 +153,11 @@ class SincNet(FaceNet):
         channels: int = 60,
         hidden: int = 256,
         dropout: float = 0.1,
+        voice_gate: bool = False,
     ) -> None:
         super().__init__(out_dim, window_samples, hop_samples, lookahead_samples)
         self.args = constructor_args(locals())
+        extra = self._add_gate(voice_gate)
         pool, kernel = 4, 5
         if hop_samples % pool**3:
             raise ValueError(f"total stride {pool**3} must divide the hop {hop_samples}")
@@ -162,12 +176,12 @@ class SincNet(FaceNet):
             nn.Conv1d(channels, hidden, length, stride=hop_samples // pool**3),
             nn.LeakyReLU(0.2),
             nn.Dropout(dropout),
-            nn.Conv1d(hidden, out_dim, 1),
+            nn.Conv1d(hidden, out_dim + extra, 1),
         )
 
-    def frames(self, audio: torch.Tensor) -> torch.Tensor:
+    def _raw(self, audio: torch.Tensor) -> torch.Tensor:
         x = self.body(self.sinc(audio.unsqueeze(1)))  # (B, channels, L)
-        return self.head(x).transpose(1, 2)  # (B, T, out_dim)
+        return self.head(x).transpose(1, 2)  # (B, T, out_dim [+ 1])
 
 
 class LstmNet(FaceNet):
@@ -227,9 +241,7 @@ class MelCnn(FaceNet):
     ) -> None:
         super().__init__(out_dim, window_samples, hop_samples, lookahead_samples)
         self.args = constructor_args(locals())
-        self.voice_gate = voice_gate
-        if voice_gate:  # the face where the gate is shut; fit sets it from the non-speech clips
-            self.register_buffer("rest", torch.zeros(out_dim))
+        extra = self._add_gate(voice_gate)
         self.features = LogMelDeltas(bands)
         step = self.features.hop
         if hop_samples % step:
@@ -248,20 +260,11 @@ class MelCnn(FaceNet):
         frames = (window_samples - self.features.n_fft) // step + 1 - 8 - 3 * 4
         if frames < 1:
             raise ValueError(f"a window of {window_samples} samples is too short")
-        self.head = nn.Conv1d(
-            channels, out_dim + int(voice_gate), frames, stride=hop_samples // step
-        )
+        self.head = nn.Conv1d(channels, out_dim + extra, frames, stride=hop_samples // step)
 
     def _raw(self, audio: torch.Tensor) -> torch.Tensor:
         x = self.body(self.features(audio).transpose(1, 2))  # (B, channels, L)
         return self.head(x).transpose(1, 2)  # (B, T, out_dim [+ 1])
-
-    def frames(self, audio: torch.Tensor) -> torch.Tensor:
-        return self.frames_and_gate(audio)[0]
-
-    def frames_and_gate(self, audio: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
-        raw = self._raw(audio)
-        return self.gated(raw) if self.voice_gate else (raw, None)
 
 
 NETWORKS: dict[str, type[FaceNet]] = {

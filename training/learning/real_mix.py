@@ -23,8 +23,9 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy import signal
+from scipy.ndimage import distance_transform_edt
 
-from talkrig.models.contract import HOP_SAMPLES
+from talkrig.models.contract import FRAME_SECONDS, HOP_SAMPLES
 
 from ..data.augment import AugmentSettings, augment, change_speed
 from .dataset import Clip
@@ -169,35 +170,39 @@ def mixed_clips(clips: Sequence[Clip], settings: MixSettings, seed: int) -> list
     return out
 
 
-def voiced_frames(clip: Clip) -> np.ndarray:
-    """``(T,)`` bool: a frame within ``VOICED_REACH`` of one ``VOICED_DB`` under the loudest."""
+def voice_distance(clip: Clip) -> np.ndarray:
+    """``(T,)`` frames from each frame to the nearest one within ``VOICED_DB`` of the loudest
+    (0 on such a frame)."""
     frames = len(clip.targets)
     audio = np.zeros(frames * HOP_SAMPLES, np.float32)
     body = clip.audio[: len(audio)]
     audio[: len(body)] = body
     power = (audio.reshape(frames, HOP_SAMPLES) ** 2).mean(axis=1)
     loud = power > max(float(power.max()), 1e-12) * 10 ** (VOICED_DB / 10)
-    reach = 2 * VOICED_REACH + 1
-    return np.convolve(loud.astype(float), np.ones(reach), mode="same") > 0
+    return distance_transform_edt(~loud) if loud.any() else np.full(frames, np.inf)
 
 
-def with_voice_targets(clips: Sequence[Clip]) -> list[Clip]:
+def with_voice_targets(clips: Sequence[Clip], shut_after_ms: float = 0.0) -> list[Clip]:
     """``clips`` with one more target column for the voice gate (fit.gated_loss): 0 in every
-    non-speech clip; in speech, 1 where the voice sounds and -1 (no gate target) in its pauses.
-    A copy (``ID~...``) takes its voicing from its clean original, so the music under a bed
-    copy's pause does not count as voice."""
-    voicing = {
-        c.id: voiced_frames(c) for c in clips if "~" not in c.id and not c.id.startswith(NONSPEECH)
+    non-speech clip; in speech, 1 where the voice sounds, and in its pauses -1 (no gate target)
+    or, with ``shut_after_ms`` > 0, 0 from that far from the voice on: the mouth is taught to
+    close once a voice has stopped. A copy (``ID~...``) takes its voicing from its clean
+    original, so the music under a bed copy's pause does not count as voice."""
+    shut = shut_after_ms / (1000.0 * FRAME_SECONDS)  # in frames
+    distances = {
+        c.id: voice_distance(c) for c in clips if "~" not in c.id and not c.id.startswith(NONSPEECH)
     }
     out = []
     for clip in clips:
         if clip.id.startswith(NONSPEECH):
             column = np.zeros(len(clip.targets), np.float32)
         else:
-            voiced = voicing.get(clip.id.split("~", 1)[0])
-            if voiced is None or len(voiced) != len(clip.targets):
-                voiced = voiced_frames(clip)  # a retimed voice copy: its own voicing
-            column = np.where(voiced, 1.0, -1.0).astype(np.float32)
+            distance = distances.get(clip.id.split("~", 1)[0])
+            if distance is None or len(distance) != len(clip.targets):
+                distance = voice_distance(clip)  # a retimed voice copy: its own voicing
+            column = np.where(distance <= VOICED_REACH, 1.0, -1.0).astype(np.float32)
+            if shut_after_ms > 0:
+                column[(distance >= shut) & (distance > VOICED_REACH)] = 0.0
         targets = np.concatenate([clip.targets, column[:, None]], axis=1)
         out.append(dataclasses.replace(clip, targets=targets))
     return out
