@@ -17,7 +17,8 @@ def add_train(sub: Any) -> None:
     train = add_train_commands(sub)
     train.description = "Train, judge and export models (needs the train extra: torch)."
     train.epilog = (
-        "examples:\n  talkrig train prepare grid CLIPS --out data/grid --model face_landmarker.task"
+        "examples:\n  talkrig train rebuild neutral --data DATA"
+        "\n  talkrig train prepare grid CLIPS --out data/grid --model face_landmarker.task"
         "\n  talkrig train fit data/grid --runs runs\n  talkrig train STEP --help"
     )
     train.formatter_class = argparse.RawDescriptionHelpFormatter
