@@ -37,6 +37,7 @@ from .align import Aligner, AlignError
 from .holdout import without_held_out
 from .labels import LabelError, load_labels, save_labels
 from .manifest import CorpusError, Utterance, read_manifest, write_manifest
+from .prosody import frame_level_db
 from .synth import LANGUAGES, VARIANTS, SynthError, Voice, speak_fresh
 from .visemes import Phone
 
@@ -118,10 +119,9 @@ def align_speech(aligner: Aligner, audio: np.ndarray, text: str) -> tuple[Phone,
         return aligner.align(audio, text)
     except AlignError as exc:
         failure = exc
-    frames = len(audio) // HOP_SAMPLES
-    power = (audio[: frames * HOP_SAMPLES].reshape(frames, HOP_SAMPLES) ** 2).mean(axis=1)
+    levels = frame_level_db(audio, len(audio) // HOP_SAMPLES)
     for threshold in TRIM_DBS:
-        loud = np.nonzero(power > power.max() * 10 ** (threshold / 10))[0]
+        loud = np.nonzero(levels > threshold)[0]
         if not len(loud):
             break
         start = max(0, int((loud[0] * FRAME_SECONDS - TRIM_MARGIN_S) * SAMPLE_RATE))

@@ -94,10 +94,11 @@ def gated_loss(
     valid: torch.Tensor,
     config: TrainConfig,
 ) -> torch.Tensor:
-    """The face loss where a voice sounds and the gate's cross-entropy where it is known. The
-    last target column is the gate's (real_mix.with_voice_targets): 1 voice, 0 non-speech
-    (no face loss: the gate alone shuts the mouth), -1 a pause in speech (no gate target). Clips
-    without that column (a dev set) are speech throughout."""
+    """The training loss: the face loss where a voice sounds and, for a network with a voice
+    gate, the gate's cross-entropy where it is known. The last target column is then the gate's
+    (real_mix.with_voice_targets): 1 voice, 0 non-speech or a long pause (no face loss: the gate
+    alone shuts the mouth), -1 a pause in speech (no gate target). Without a gate, or without
+    that column (a dev set), it is the plain face loss."""
     face, logits = network.frames_and_gate(audio)
     beta = config.smooth_l1_beta
     if targets.shape[-1] == face.shape[-1] or logits is None:
@@ -116,9 +117,8 @@ def network_for(config: TrainConfig, out_dim: int) -> FaceNet:
     widths: dict[str, Any] = {}
     if config.architecture == "cnn" and config.width:
         widths["channels"] = tuple(config.width * 2**k for k in range(4))
-    elif config.architecture == "mel-cnn":
-        if config.width:
-            widths["channels"] = config.width
+    elif config.architecture == "mel-cnn" and config.width:
+        widths["channels"] = config.width
     elif config.architecture == "sincnet":
         widths["taps"] = config.sinc_taps
         if config.width:
@@ -167,12 +167,7 @@ def _epoch(
     with torch.set_grad_enabled(optimizer is not None):
         for batch in bar:
             audio, targets, valid = (t.to(device) for t in batch)
-            if network.voice_gate:
-                loss = gated_loss(network, audio, targets, valid, config)
-            else:
-                loss = masked_smooth_l1(
-                    network.frames(audio), targets, valid, config.smooth_l1_beta
-                )
+            loss = gated_loss(network, audio, targets, valid, config)
             if optimizer is not None:
                 optimizer.zero_grad()
                 loss.backward()

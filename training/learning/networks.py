@@ -213,7 +213,7 @@ class LstmNet(FaceNet):
         states, _ = self.lstm(feats)  # (B, F, hidden)
         return self.head(self.drop(states[:, -1]))
 
-    def frames(self, audio: torch.Tensor) -> torch.Tensor:
+    def _raw(self, audio: torch.Tensor) -> torch.Tensor:
         windows = audio.unfold(1, self.window_samples, self.hop_samples)  # (B, T, W)
         batch, count = windows.shape[:2]
         out = self.forward(windows.reshape(batch * count, self.window_samples))

@@ -28,6 +28,7 @@ from scipy.ndimage import distance_transform_edt
 from talkrig.models.contract import FRAME_SECONDS, HOP_SAMPLES
 
 from ..data.augment import AugmentSettings, augment, change_speed
+from ..data.prosody import frame_level_db
 from .dataset import Clip
 
 # tape speed (pitch and formants together) and formant-only warp ranges: s1 is an adult male;
@@ -90,8 +91,7 @@ def rest_face(clips: Sequence[Clip]) -> np.ndarray:
     rows = []
     for clip in clips:
         frames = min(len(clip.targets), len(clip.audio) // HOP_SAMPLES)
-        power = (clip.audio[: frames * HOP_SAMPLES].reshape(frames, HOP_SAMPLES) ** 2).mean(1)
-        level = 10 * np.log10(np.maximum(power, 1e-12) / max(float(power.max()), 1e-12))
+        level = frame_level_db(clip.audio, frames)
         rows.append(clip.targets[:frames][(level < QUIET_DB) & clip.valid[:frames]])
     quiet = np.concatenate(rows)
     if not len(quiet):
@@ -174,12 +174,10 @@ def voice_distance(clip: Clip) -> np.ndarray:
     """``(T,)`` frames from each frame to the nearest one within ``VOICED_DB`` of the loudest
     (0 on such a frame)."""
     frames = len(clip.targets)
-    audio = np.zeros(frames * HOP_SAMPLES, np.float32)
-    body = clip.audio[: len(audio)]
-    audio[: len(body)] = body
-    power = (audio.reshape(frames, HOP_SAMPLES) ** 2).mean(axis=1)
-    loud = power > max(float(power.max()), 1e-12) * 10 ** (VOICED_DB / 10)
-    return distance_transform_edt(~loud) if loud.any() else np.full(frames, np.inf)
+    if not np.any(clip.audio[: frames * HOP_SAMPLES]):  # digital silence: no voice anywhere
+        return np.full(frames, np.inf)
+    loud = frame_level_db(clip.audio, frames) > VOICED_DB
+    return distance_transform_edt(~loud)
 
 
 def with_voice_targets(clips: Sequence[Clip], shut_after_ms: float = 0.0) -> list[Clip]:
