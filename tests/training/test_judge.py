@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import shutil
 from pathlib import Path
@@ -153,3 +154,29 @@ def test_r_from_speech_on_leaves_out_the_face_before_the_first_word() -> None:
         result = judge.judge_grid(model, [clip])
     assert result["jawOpen r per clip from speech on"] > 0.8
     assert result["jawOpen r per clip"] < result["jawOpen r per clip from speech on"] - 0.3
+
+
+def test_a_landmark_mouth_is_measured_in_jaw_open(shared_data: Path, judge_cache: Path) -> None:
+    # the goals are in jawOpen; a landmark model's lip gap is scaled by how the real faces' lip
+    # gap grows with their jawOpen, so "closed" (< 0.05) is the same mouth for every model
+    clips = judge.grid_clips(
+        shared_data / "grid", shared_data / "face_landmarker.task", judge_cache
+    )
+    with load_model(SHIPPED_DIR / "talkrig-landmarks3d.onnx") as mesh_model:
+        units = judge.jaw_units(mesh_model, clips)
+        rest = judge.jaw_opening(mesh_model, mesh_model.rest_output()[None], units)
+        voiced = judge.judge_speech(mesh_model, judge.speech_clips(shared_data / "speech"), units)
+        no_face = [dataclasses.replace(c, valid=np.zeros_like(c.valid)) for c in clips]
+        with pytest.raises(judge.JudgeError, match="no labelled GRID frames"):
+            judge.jaw_units(mesh_model, no_face)
+    with load_model(SHIPPED_DIR / "talkrig-landmarks2d.onnx") as points_model:
+        units_2d = judge.jaw_units(points_model, clips)
+    with load_model(SHIPPED_DIR / "talkrig-neutral.onnx") as blend_model:
+        assert judge.jaw_units(blend_model, clips) == 1.0
+        blend = judge.judge_speech(blend_model, judge.speech_clips(shared_data / "speech"))
+    # lip gap over face height per unit of jawOpen: forehead-chin is longer than nose-chin
+    assert 0.15 < units < 0.35 and units < units_2d < 0.5, (units, units_2d)
+    assert rest.tolist() == [0.0]
+    # both models learned s1's real mouth: on the same speech they open alike in jawOpen
+    ratio = voiced["voiced opening median"] / blend["voiced opening median"]
+    assert 0.5 < ratio < 2.0, (voiced, blend)

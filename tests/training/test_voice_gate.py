@@ -57,6 +57,29 @@ def test_a_shut_gate_shows_the_rest_face_whatever_the_face_head_says(kind: str) 
     assert opened.shape == (2, 5, 52) and float(opened.mean()) > 1.0
 
 
+def test_a_sincnet_can_take_its_gate_from_a_log_mel_branch() -> None:
+    torch.manual_seed(0)
+    net = build_network(
+        "sincnet", out_dim=52, filters=8, taps=31, voice_gate=True, gate_channels=8
+    ).eval()
+    net.get_buffer("rest").fill_(0.2)
+    assert net.head[-1].out_channels == 52  # the sinc head gives the face alone
+    audio = torch.randn(2, net.window_samples + 4 * HOP_SAMPLES) * 0.1
+    with torch.no_grad():
+        net.head[-1].bias[:] = 5.0  # the face head wide open
+        net.gate_branch.head.bias[:] = -40.0  # the branch shuts the gate
+        shut, logits = net.frames_and_gate(audio)
+        net.gate_branch.head.bias[:] = 40.0
+        opened = net.frames(audio)
+    assert logits is not None and float(logits.max()) < -10.0
+    np.testing.assert_allclose(shut.numpy(), 0.2, atol=1e-6)
+    assert float(opened.mean()) > 1.0
+    with pytest.raises(ConfigError, match="gate_channels needs"):
+        TrainConfig(architecture="mel-cnn", voice_gate=1, gate_channels=8)
+    with pytest.raises(ConfigError, match="gate_channels needs"):
+        TrainConfig(architecture="sincnet", gate_channels=8)
+
+
 def _speech(frames: int = 40, seed: int = 0) -> Clip:
     arrays = synthetic_clip(frames, seed)
     return Clip(f"grid-s1-x{seed}", arrays["audio"], arrays["blendshapes"], arrays["valid"])
@@ -76,9 +99,9 @@ def test_gate_targets_come_from_the_clean_voice() -> None:
     np.testing.assert_array_equal(on_bed.targets[:, -1], column)  # not the music's loudness
     assert (negative.targets[:, -1] == 0.0).all()
     np.testing.assert_array_equal(clean.targets[:, :-1], speech.targets)
-    np.testing.assert_allclose(gate_rest([clean, on_bed, negative]), rest)
+    np.testing.assert_allclose(gate_rest([clean, on_bed, negative], 52), rest)
     with pytest.raises(ValueError, match="non-speech"):
-        gate_rest([clean])
+        gate_rest([clean], 52)
 
 
 def test_pauses_teach_a_shut_gate_only_when_asked() -> None:

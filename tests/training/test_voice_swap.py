@@ -11,7 +11,7 @@ from talkrig.bridge.audio.sources import decode_file
 from talkrig.models import arkit
 from talkrig.models.contract import FRAME_SECONDS, HOP_SAMPLES, SAMPLE_RATE
 from talkrig.training.data import voice_swap
-from talkrig.training.data.align import Aligner, AlignError
+from talkrig.training.data.align import Aligner, AlignError, align_speech
 from talkrig.training.data.labels import load_labels, save_labels
 from talkrig.training.data.manifest import Utterance, read_manifest, write_manifest
 from talkrig.training.data.visemes import Phone
@@ -96,7 +96,7 @@ def test_a_clip_with_a_long_quiet_lead_in_still_aligns(shared_data: Path) -> Non
     aligner = Aligner()
     with pytest.raises(AlignError):
         aligner.align(audio, text)
-    phones = voice_swap.align_speech(aligner, audio, text)
+    phones = align_speech(aligner, audio, text)
     spoken = [p for p in phones if p.symbol != "_"]
     assert [p.symbol for p in spoken][:3] == ["b", "I", "n"]
     # on the whole clip's clock: GRID's own alignment has "bin" from 0.65 s to 0.85 s

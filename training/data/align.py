@@ -16,11 +16,13 @@ import re
 
 import numpy as np
 
-from talkrig.models.contract import SAMPLE_RATE
+from talkrig.models.contract import FRAME_SECONDS, HOP_SAMPLES, SAMPLE_RATE
 
+from .prosody import frame_level_db
 from .visemes import Phone
 
 FRAME_S = 0.01  # PocketSphinx's frame: 10 ms
+TRIM_DBS, TRIM_MARGIN_S = (-25.0, -20.0, -15.0, -10.0), 0.2  # loud parts to retry an alignment on
 
 ARPABET: dict[str, str] = {
     "AA": "A:", "AE": "a", "AH": "@", "AO": "O:", "AW": "aU", "AY": "aI", "B": "b", "CH": "tS",
@@ -30,6 +32,7 @@ ARPABET: dict[str, str] = {
     "UH": "U", "UW": "u:", "V": "v", "W": "w", "Y": "j", "Z": "z", "ZH": "Z", "SIL": "_",
 }  # fmt: skip
 _WORD = re.compile(r"[a-z']+")
+PHONE_SET = tuple(sorted(set(ARPABET.values())))  # the classes of a phone head, "_" silence
 
 
 class AlignError(ValueError):
@@ -94,3 +97,28 @@ class Aligner:
         self._decoder.start_utt()
         self._decoder.process_raw(pcm, full_utt=True)
         self._decoder.end_utt()
+
+
+def align_speech(aligner: Aligner, audio: np.ndarray, text: str) -> tuple[Phone, ...]:
+    """``aligner.align``, and when that fails, again on the loud part of ``audio`` (louder than
+    each of ``TRIM_DBS`` in turn, ``TRIM_MARGIN_S`` either side: a long, noisy lead-in or tail
+    can leave PocketSphinx without a path), the phones moved back onto ``audio``'s clock."""
+    try:
+        return aligner.align(audio, text)
+    except AlignError as exc:
+        failure = exc
+    levels = frame_level_db(audio, len(audio) // HOP_SAMPLES)
+    for threshold in TRIM_DBS:
+        loud = np.nonzero(levels > threshold)[0]
+        if not len(loud):
+            break
+        start = max(0, int((loud[0] * FRAME_SECONDS - TRIM_MARGIN_S) * SAMPLE_RATE))
+        end = int(((loud[-1] + 1) * FRAME_SECONDS + TRIM_MARGIN_S) * SAMPLE_RATE)
+        try:
+            phones = aligner.align(audio[start:end], text)
+        except AlignError as exc:
+            failure = exc
+            continue
+        at = start / SAMPLE_RATE
+        return tuple(Phone(p.symbol, p.start_s + at, p.end_s + at) for p in phones)
+    raise failure

@@ -33,11 +33,10 @@ from tqdm import tqdm
 
 from talkrig.models.contract import FRAME_SECONDS, HOP_SAMPLES, SAMPLE_RATE
 
-from .align import Aligner, AlignError
+from .align import Aligner, AlignError, align_speech
 from .holdout import without_held_out
 from .labels import LabelError, load_labels, save_labels
 from .manifest import CorpusError, Utterance, read_manifest, write_manifest
-from .prosody import frame_level_db
 from .synth import LANGUAGES, VARIANTS, SynthError, Voice, speak_fresh
 from .visemes import Phone
 
@@ -45,7 +44,6 @@ MANIFEST_NAME, LABELS_DIR = "manifest.jsonl", "labels"
 PIPER_BATCH = 60  # sentences per Piper process (one speaking style each)
 TAIL_S = 0.1  # synthetic sound kept after the last phone
 MIN_SHARED = 0.85  # of the phones two alignments must share (pronunciation variants aside)
-TRIM_DBS, TRIM_MARGIN_S = (-25.0, -20.0, -15.0, -10.0), 0.2  # loud parts to retry an alignment on
 
 
 class SwapError(ValueError):
@@ -109,31 +107,6 @@ def warp_labels(labels: dict[str, np.ndarray], times_s: np.ndarray) -> dict[str,
                 array.dtype
             )
     return out
-
-
-def align_speech(aligner: Aligner, audio: np.ndarray, text: str) -> tuple[Phone, ...]:
-    """``aligner.align``, and when that fails, again on the loud part of ``audio`` (louder than
-    each of ``TRIM_DBS`` in turn, ``TRIM_MARGIN_S`` either side: a long, noisy lead-in or tail
-    can leave PocketSphinx without a path), the phones moved back onto ``audio``'s clock."""
-    try:
-        return aligner.align(audio, text)
-    except AlignError as exc:
-        failure = exc
-    levels = frame_level_db(audio, len(audio) // HOP_SAMPLES)
-    for threshold in TRIM_DBS:
-        loud = np.nonzero(levels > threshold)[0]
-        if not len(loud):
-            break
-        start = max(0, int((loud[0] * FRAME_SECONDS - TRIM_MARGIN_S) * SAMPLE_RATE))
-        end = int(((loud[-1] + 1) * FRAME_SECONDS + TRIM_MARGIN_S) * SAMPLE_RATE)
-        try:
-            phones = aligner.align(audio[start:end], text)
-        except AlignError as exc:
-            failure = exc
-            continue
-        at = start / SAMPLE_RATE
-        return tuple(Phone(p.symbol, p.start_s + at, p.end_s + at) for p in phones)
-    raise failure
 
 
 def noise_floor(audio: np.ndarray, phones: Sequence[Phone]) -> float:

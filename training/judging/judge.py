@@ -14,6 +14,11 @@ Four checks, on a data folder laid out like the shared one (``grid/``, ``speech/
 - **Speech** (``speech/*``): real read speech without video. Voiced frames should open the mouth;
   after speech stops it should close within ``CLOSE_GOAL_S``, through the engine's default post
   chain (streamed) and raw.
+
+The thresholds of the speech and non-speech checks are in jawOpen. A landmark model's opening is
+its lip gap above its rest, in jawOpen units: divided by the slope of the real faces' lip gap over
+their jawOpen (MediaPipe, on the judge's GRID clips: :func:`jaw_units`), so "closed" and "at
+rest" mean the same mouth for every model.
 - **Non-speech** (``nonspeech.py``, its ``judge`` set): instrumental music, noise at -30 dBFS,
   typing and fan hum must leave the mouth at rest (95th percentile of the opening above rest
   ≤ ``NONSPEECH_GOAL``); the speech clips with that music ``UNDER_MUSIC_DB`` under them must
@@ -332,32 +337,61 @@ def first_closed_times(open_curve: np.ndarray, levels: np.ndarray, closed: float
     return out
 
 
-def judge_speech(model: Model, clips: Sequence[RealClip]) -> dict[str, float]:
-    """Opening on voiced frames and the closing time after silence starts (raw and streamed)."""
+def jaw_units(model: Model, clips: Sequence[RealClip]) -> float:
+    """How much of ``model``'s opening (:func:`opening`) one unit of jawOpen is: 1 for
+    blendshapes; for landmarks the least-squares slope of the real faces' lip gap over their
+    jawOpen on ``clips`` (MediaPipe's mesh and scores of the same frames; for 68-point models
+    the mesh's dlib points). On the judge's three GRID clips it is 0.23 (3D) and 0.32 (2D);
+    on s1's 100 held-out clips 0.22 and 0.30."""
+    rep = model.card.representation
+    if rep is Representation.BLENDSHAPES:
+        return 1.0
+    from ..learning.face_map import MESH_TO_DLIB68
+
+    jaw, gap = [], []
+    for clip in clips:
+        assert clip.blendshapes is not None and clip.mesh is not None and clip.valid is not None
+        mesh = clip.mesh[clip.valid]
+        jaw.append(clip.blendshapes[clip.valid, arkit.INDEX["jawOpen"]])
+        if rep is Representation.LANDMARKS_2D:
+            gap.append(lip_gap(mesh[:, list(MESH_TO_DLIB68), :2], _DLIB_LIPS, _DLIB_HEIGHT))
+        else:
+            gap.append(lip_gap(mesh, _MP_LIPS, _MP_HEIGHT))
+    x, y = np.concatenate(jaw), np.concatenate(gap)
+    if len(x) < 2 or float(np.ptp(x)) == 0.0:
+        raise JudgeError("no labelled GRID frames to scale a landmark model's lip gap by")
+    return float(np.polyfit(x, y, 1)[0])
+
+
+def jaw_opening(model: Model, out: np.ndarray, units: float) -> np.ndarray:
+    """(T,) the opening in jawOpen: jawOpen itself, or a landmark model's lip gap above its rest
+    over ``units`` (:func:`jaw_units`)."""
+    if model.card.representation is Representation.BLENDSHAPES:
+        return opening(model, out)
+    rest = float(opening(model, model.rest_output()[None])[0])
+    return (opening(model, out) - rest) / units
+
+
+def judge_speech(model: Model, clips: Sequence[RealClip], units: float = 1.0) -> dict[str, float]:
+    """Opening on voiced frames and the closing time after silence starts (raw and streamed),
+    in jawOpen (``units``: :func:`jaw_units`)."""
     voiced_open, closes_raw, closes_stream = [], [], []
     firsts_raw, firsts_stream = [], []
-    blendshapes = model.card.representation is Representation.BLENDSHAPES
     for clip in clips:
         levels = frame_levels(clip.audio)
-        raw = opening(model, raw_outputs(model, clip.audio))
-        stream = opening(model, streamed_outputs(model, clip.audio))
+        raw = jaw_opening(model, raw_outputs(model, clip.audio), units)
+        stream = jaw_opening(model, streamed_outputs(model, clip.audio), units)
         n = min(len(levels), len(raw), len(stream))
         levels, raw, stream = levels[:n], raw[:n], stream[:n]
-        rest = float(opening(model, model.rest_output()[None])[0])
-        closed = (
-            CLOSED
-            if blendshapes
-            else rest + CLOSED * (float(np.median(raw[levels > VOICED_DB])) - rest)
-        )
         voiced_open.append(raw[levels > VOICED_DB])
-        closes_raw += closing_times(raw, levels, closed)
-        closes_stream += closing_times(stream, levels, closed)
-        firsts_raw += first_closed_times(raw, levels, closed)
-        firsts_stream += first_closed_times(stream, levels, closed)
+        closes_raw += closing_times(raw, levels, CLOSED)
+        closes_stream += closing_times(stream, levels, CLOSED)
+        firsts_raw += first_closed_times(raw, levels, CLOSED)
+        firsts_stream += first_closed_times(stream, levels, CLOSED)
     voiced = np.concatenate(voiced_open)
     return {
         "voiced opening median": float(np.median(voiced)),
-        "voiced frames open %": float(100.0 * np.mean(voiced > (CLOSED if blendshapes else 0))),
+        "voiced frames open %": float(100.0 * np.mean(voiced > CLOSED)),
         "silences": float(len(closes_stream)),
         "closed after s, max (raw)": float(max(firsts_raw, default=float("nan"))),
         "closed after s, max (streamed)": float(max(firsts_stream, default=float("nan"))),
@@ -373,22 +407,27 @@ UNDER_MUSIC_DB = 10.0  # speech with music this far under it must still move the
 UNDER_MUSIC_GOAL = 0.15
 
 
-def _p95_opening(model: Model, audio: np.ndarray, rest: float) -> np.ndarray:
-    """How far the streamed mouth opens above its rest, per frame."""
-    return opening(model, streamed_outputs(model, audio)) - rest
+def _p95_opening(model: Model, audio: np.ndarray, units: float) -> np.ndarray:
+    """How far the streamed mouth opens above its rest, per frame, in jawOpen."""
+    values = jaw_opening(model, streamed_outputs(model, audio), units)
+    if model.card.representation is Representation.BLENDSHAPES:
+        values = values - float(opening(model, model.rest_output()[None])[0])
+    return values
 
 
-def judge_nonspeech(model: Model, speech: Sequence[RealClip]) -> dict[str, float]:
+def judge_nonspeech(
+    model: Model, speech: Sequence[RealClip], units: float = 1.0
+) -> dict[str, float]:
     """The streamed mouth on the judge's non-speech set (instrumental music, -30 dBFS noise,
     typing, fan hum: 95th percentile of the opening above rest, per sound and overall) and on
-    ``speech`` with that music ``UNDER_MUSIC_DB`` under it (95th percentile of the opening)."""
+    ``speech`` with that music ``UNDER_MUSIC_DB`` under it (95th percentile of the opening), in
+    jawOpen (``units``: :func:`jaw_units`)."""
     from ..data.nonspeech import mix_under, nonspeech_set
 
-    rest = float(opening(model, model.rest_output()[None])[0])
     sounds = nonspeech_set("judge")
     result, pooled = {}, []
     for name, audio in sounds.items():
-        values = _p95_opening(model, audio, rest)
+        values = _p95_opening(model, audio, units)
         result[f"p95 {name}"] = float(np.percentile(values, 95))
         pooled.append(values)
     result["p95 non-speech"] = float(np.percentile(np.concatenate(pooled), 95))
@@ -396,7 +435,7 @@ def judge_nonspeech(model: Model, speech: Sequence[RealClip]) -> dict[str, float
     mixed = []
     for k, clip in enumerate(speech):
         audio = mix_under(clip.audio, beds[k % len(beds)], UNDER_MUSIC_DB)
-        mixed.append(_p95_opening(model, audio, rest))
+        mixed.append(_p95_opening(model, audio, units))
     if mixed:
         result["p95 speech under music"] = float(np.percentile(np.concatenate(mixed), 95))
     return result
@@ -421,8 +460,9 @@ def judge(
         results["grid s1"] = judge_grid(model, s1_clips)
     if others:
         results["grid others"] = judge_grid(model, others)
-    results["speech"] = judge_speech(model, speech)
-    results["non-speech"] = judge_nonspeech(model, speech)
+    units = jaw_units(model, clips)
+    results["speech"] = judge_speech(model, speech, units)
+    results["non-speech"] = judge_nonspeech(model, speech, units)
     if (data / "fsdd").is_dir():
         from .invariance import judge_voices
 

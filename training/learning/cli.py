@@ -11,8 +11,11 @@ from __future__ import annotations
 
 import argparse
 import json
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+import numpy as np
 
 from talkrig.models.contract import Family, Representation
 
@@ -48,10 +51,12 @@ def _label_options(config: TrainConfig) -> dict[str, Any]:
     }
 
 
-def _mixed(config: TrainConfig, clips: list[Clip]) -> list[Clip]:
+def _mixed(
+    config: TrainConfig, clips: list[Clip], phones: Mapping[str, np.ndarray] | None = None
+) -> list[Clip]:
     """``clips`` with the copies and non-speech clips ``config`` asks for (real_mix.py) and,
-    for a voice gate, its target column."""
-    from .real_mix import MixSettings, mixed_clips, with_voice_targets
+    for a phone head and a voice gate, their target columns (``phones``: phone_labels.py)."""
+    from .real_mix import MixSettings, mixed_clips, with_phone_targets, with_voice_targets
 
     settings = MixSettings(
         config.voice_copies,
@@ -60,6 +65,8 @@ def _mixed(config: TrainConfig, clips: list[Clip]) -> list[Clip]:
         room_copies=config.room_copies,
     )
     clips = mixed_clips(clips, settings, config.seed)
+    if config.phone_head:
+        clips = with_phone_targets(clips, phones or {})
     return with_voice_targets(clips, config.gate_shut_after_ms) if config.voice_gate else clips
 
 
@@ -72,6 +79,7 @@ def cmd_fit(args: argparse.Namespace) -> int:
 def fit_run(args: argparse.Namespace) -> Path:
     """``fit``'s work: the run folder it wrote."""
     from ..data.holdout import without_held_out
+    from ..data.phone_labels import phone_labels
     from ..judging.evaluate import evaluate
     from .dataset import load_clips
     from .fit import fit, load_checkpoint
@@ -90,15 +98,19 @@ def fit_run(args: argparse.Namespace) -> Path:
         labels, train_u, config.representation, pdm, config.pdm_components, **options
     )
     dev, _ = load_clips(labels, dev_u, config.representation, pdm, **options)
+    phones: dict[str, np.ndarray] = {}
+    if config.phone_head:
+        phones.update(phone_labels(args.data, train_u, not args.no_progress))
     for folder in args.also or []:  # e.g. voice-swap's clips: s1's real face in other voices
         more_u, more_labels = _data(folder)
-        more, _ = load_clips(
-            more_labels, without_held_out(more_u), config.representation, pdm, **options
-        )
+        more_u = without_held_out(more_u)
+        more, _ = load_clips(more_labels, more_u, config.representation, pdm, **options)
         print(f"{folder}: {len(more)} more clips")
         train += more
+        if config.phone_head:
+            phones.update(phone_labels(folder, more_u, not args.no_progress))
     real = len(train)
-    train = _mixed(config, train)
+    train = _mixed(config, train, phones)
     print(f"training on {real} clips + {len(train) - real} voice, bed and non-speech copies")
     extra = {
         "data": str(args.data),

@@ -28,7 +28,7 @@ class ConfigError(ValueError):
 
 CHECKPOINT = "checkpoint.pt"  # name of a run folder's checkpoint (see fit.py)
 ARCHITECTURES = ("cnn", "sincnet", "lstm", "mel-cnn")
-GATED_ARCHITECTURES = ("mel-cnn", "sincnet")  # those that can carry a voice gate
+GATED_ARCHITECTURES = ("mel-cnn", "sincnet")  # those that can carry a voice gate or phone head
 REPRESENTATIONS = ("blendshapes", "landmarks2d", "landmarks3d")
 LR_SCHEDULES = ("constant", "cosine")
 
@@ -57,6 +57,12 @@ class TrainConfig:
     # > 0: speech frames at least this far from the voice (a pause, the silence before and after
     # the words) teach a shut gate, so the mouth closes after speech; 0: pauses teach nothing
     gate_shut_after_ms: float = 0.0
+    # > 0: a SincNet's voice gate is a log-Mel branch of this many channels (networks.SincNet)
+    gate_channels: int = 0
+    # 1: a phone head (mel-cnn, sincnet) learns which phone sounds at each frame, beside the face
+    # (labels by forced alignment, data/phone_labels.py): what is said, not who says it
+    phone_head: int = 0
+    phone_weight: float = 0.002  # the phone head's cross-entropy beside the face loss
     epochs: int = 20
     batch_size: int = 32  # segments per batch (windows when segment_frames = 1, as in the paper)
     segment_frames: int = 25  # frames predicted per example in one fully-convolutional pass
@@ -98,19 +104,26 @@ class TrainConfig:
         for key in ("voice_copies", "nonspeech_clips", "bed_copies", "room_copies"):
             if getattr(self, key) < 0:
                 problems.append(f"{key} must be >= 0, got {getattr(self, key)}")
-        if self.voice_gate not in (0, 1):
-            problems.append(f"voice_gate must be 0 or 1, got {self.voice_gate}")
-        elif self.voice_gate and self.architecture not in GATED_ARCHITECTURES:
-            problems.append(
-                f"voice_gate needs an architecture of {GATED_ARCHITECTURES}, "
-                f"not {self.architecture!r}"
-            )
+        for key in ("voice_gate", "phone_head"):  # extra heads of the network
+            value = getattr(self, key)
+            if value not in (0, 1):
+                problems.append(f"{key} must be 0 or 1, got {value}")
+            elif value and self.architecture not in GATED_ARCHITECTURES:
+                problems.append(
+                    f"{key} needs an architecture of {GATED_ARCHITECTURES}, "
+                    f"not {self.architecture!r}"
+                )
         if not self.gate_shut_after_ms >= 0:
             problems.append(f"gate_shut_after_ms must be >= 0, got {self.gate_shut_after_ms}")
         elif self.gate_shut_after_ms and not self.voice_gate:
             problems.append("gate_shut_after_ms needs voice_gate = 1 (it teaches the gate)")
-        if not self.gate_weight >= 0:
-            problems.append(f"gate_weight must be >= 0, got {self.gate_weight}")
+        if self.gate_channels < 0:
+            problems.append(f"gate_channels must be >= 0, got {self.gate_channels}")
+        elif self.gate_channels and not (self.voice_gate and self.architecture == "sincnet"):
+            problems.append("gate_channels needs voice_gate = 1 and architecture = 'sincnet'")
+        for key in ("gate_weight", "phone_weight"):
+            if not getattr(self, key) >= 0:
+                problems.append(f"{key} must be >= 0, got {getattr(self, key)}")
         if self.width < 0:
             problems.append(f"width must be >= 0, got {self.width}")
         if self.device not in ("cpu", "cuda", "auto"):

@@ -25,6 +25,7 @@ import torch
 from torch.utils.data import DataLoader
 from tqdm import tqdm
 
+from ..data.align import PHONE_SET
 from .config import CHECKPOINT, TrainConfig, save_config
 from .dataset import Clip, SegmentDataset, padded_audio
 from .networks import FaceNet, build_network
@@ -94,21 +95,34 @@ def gated_loss(
     valid: torch.Tensor,
     config: TrainConfig,
 ) -> torch.Tensor:
-    """The training loss: the face loss where a voice sounds and, for a network with a voice
-    gate, the gate's cross-entropy where it is known. The last target column is then the gate's
-    (real_mix.with_voice_targets): 1 voice, 0 non-speech or a long pause (no face loss: the gate
-    alone shuts the mouth), -1 a pause in speech (no gate target). Without a gate, or without
-    that column (a dev set), it is the plain face loss."""
-    face, logits = network.frames_and_gate(audio)
+    """The training loss: the face loss where a voice sounds and, for a network with such
+    heads, the phone head's and the voice gate's cross-entropies where their targets are known.
+    After the face's columns come, for a phone head, the phone's class (-1 unknown;
+    real_mix.with_phone_targets) and, for a gate, the gate's target (real_mix.with_voice_targets):
+    1 voice, 0 non-speech or a long pause (no face loss: the gate alone shuts the mouth), -1 a
+    pause in speech (no gate target). Targets without those columns (a dev set) get the plain
+    face loss."""
+    face, logits, phone_logits = network.heads(audio)
     beta = config.smooth_l1_beta
-    if targets.shape[-1] == face.shape[-1] or logits is None:
+    extra = targets[..., face.shape[-1] :]
+    targets = targets[..., : face.shape[-1]]
+    if extra.shape[-1] == 0:
         return masked_smooth_l1(face, targets, valid, beta)
-    voice = targets[..., -1]
-    loss = masked_smooth_l1(face, targets[..., :-1], valid & (voice != 0), beta)
+    loss = torch.zeros((), dtype=face.dtype, device=face.device)
+    if phone_logits is not None:
+        phone = torch.where(valid, extra[..., 0].long(), -1).reshape(-1)
+        if bool((phone >= 0).any()):  # a batch of non-speech alone has no phone to learn
+            classes = phone_logits.reshape(len(phone), -1)
+            ce = torch.nn.functional.cross_entropy(classes, phone, ignore_index=-1)
+            loss = loss + config.phone_weight * ce
+    if logits is None:
+        return loss + masked_smooth_l1(face, targets, valid, beta)
+    voice = extra[..., -1]
     known = (valid & (voice >= 0)).to(face.dtype)
     bce = torch.nn.functional.binary_cross_entropy_with_logits(
         logits, voice.clamp(min=0.0), reduction="none"
     )
+    loss = loss + masked_smooth_l1(face, targets, valid & (voice != 0), beta)
     return loss + config.gate_weight * (bce * known).sum() / known.sum().clamp(min=1.0)
 
 
@@ -123,8 +137,12 @@ def network_for(config: TrainConfig, out_dim: int) -> FaceNet:
         widths["taps"] = config.sinc_taps
         if config.width:
             widths["filters"] = config.width
+        if config.gate_channels:
+            widths["gate_channels"] = config.gate_channels
     if config.voice_gate:
         widths["voice_gate"] = True
+    if config.phone_head:
+        widths["phones"] = len(PHONE_SET)
     return build_network(
         config.architecture,
         **widths,
@@ -255,12 +273,12 @@ def fit(
         raise FitError("no training clips")
     torch.set_num_threads(config.threads)
     torch.manual_seed(config.seed)  # the initial weights
-    gate = bool(config.voice_gate)
-    out_dim = int(train[0].targets.shape[1]) - gate  # a gate's column is not a face output
+    # the gate's and the phone's target columns are not face outputs
+    out_dim = int(train[0].targets.shape[1]) - bool(config.voice_gate) - bool(config.phone_head)
     network = network_for(config, out_dim).to(config.torch_device())
-    if gate:
+    if config.voice_gate:
         try:
-            rest = gate_rest(train)
+            rest = gate_rest(train, out_dim)
         except ValueError as exc:
             raise FitError(str(exc)) from None
         network.get_buffer("rest").copy_(torch.from_numpy(rest))

@@ -49,26 +49,40 @@ class FaceNet(nn.Module):
         self.args: dict[str, Any] = {}
 
     voice_gate = False  # networks that take ``voice_gate=True`` have one more output
+    phones = 0  # networks that take ``phones=N`` have N more outputs: a phone classifier
 
     def _raw(self, audio: torch.Tensor) -> torch.Tensor:
-        """``(B, window + (T-1) * hop)`` → ``(B, T, out_dim [+ 1 with a voice gate])``."""
+        """``(B, window + (T-1) * hop)`` → ``(B, T, out_dim [+ 1 voice gate] [+ phones])``."""
         raise NotImplementedError
 
     def frames(self, audio: torch.Tensor) -> torch.Tensor:
         """``(B, window + (T-1) * hop)`` → ``(B, T, out_dim)``."""
-        return self.frames_and_gate(audio)[0]
+        return self.heads(audio)[0]
 
     def frames_and_gate(self, audio: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
         """:meth:`frames` and, with a voice gate, its logits ``(B, T)`` (else ``None``)."""
-        raw = self._raw(audio)
-        return self.gated(raw) if self.voice_gate else (raw, None)
+        face, logits, _ = self.heads(audio)
+        return face, logits
 
-    def _add_gate(self, voice_gate: bool) -> int:
-        """Set up a voice gate (or none): the count of extra head outputs it needs."""
-        self.voice_gate = voice_gate
+    def heads(
+        self, audio: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor | None, torch.Tensor | None]:
+        """The face ``(B, T, out_dim)``, the voice gate's logits ``(B, T)`` and the phone
+        classifier's logits ``(B, T, phones)`` (``None`` for a head the network lacks). The
+        phone head only teaches the shared layers during training: the face ignores it."""
+        raw, phone_logits = self._raw(audio), None
+        if self.phones:
+            raw, phone_logits = raw[..., : -self.phones], raw[..., -self.phones :]
+        face, logits = self.gated(raw) if self.voice_gate else (raw, None)
+        return face, logits, phone_logits
+
+    def _add_heads(self, voice_gate: bool, phones: int = 0) -> int:
+        """Set up a voice gate (or none) and a phone head of ``phones`` classes (or none): the
+        count of extra head outputs they need."""
+        self.voice_gate, self.phones = voice_gate, phones
         if voice_gate:  # the face where the gate is shut; fit sets it from the non-speech clips
             self.register_buffer("rest", torch.zeros(self.out_dim))
-        return int(voice_gate)
+        return int(voice_gate) + phones
 
     def gated(self, raw: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """``raw`` ``(B, T, out_dim + 1)``, the last column a voice gate's logit → the face
@@ -138,7 +152,12 @@ class ConvNet(FaceNet):
 
 class SincNet(FaceNet):
     """Sinc band-pass layer (80 filters, 251 taps), 2 conv layers (60 channels, kernel 5), each
-    stage max-pooled by 4, then 2 linear layers (256 hidden units)."""
+    stage max-pooled by 4, then 2 linear layers (256 hidden units).
+
+    ``gate_channels`` > 0 gives the voice gate its own small log-Mel branch (a :class:`MelCnn`
+    of that width) instead of one more output of the sinc head: a few short sinc filters do not
+    resolve the low notes and mains hum that tell music and fans from a voice
+    (docs/model-studies.md, "Voice gate")."""
 
     architecture = "sincnet"
 
@@ -154,10 +173,19 @@ class SincNet(FaceNet):
         hidden: int = 256,
         dropout: float = 0.1,
         voice_gate: bool = False,
+        phones: int = 0,
+        gate_channels: int = 0,
     ) -> None:
         super().__init__(out_dim, window_samples, hop_samples, lookahead_samples)
         self.args = constructor_args(locals())
-        extra = self._add_gate(voice_gate)
+        extra = self._add_heads(voice_gate, phones)
+        self.gate_branch: MelCnn | None = None
+        if gate_channels and voice_gate:
+            self.gate_branch = MelCnn(
+                1, window_samples, hop_samples, lookahead_samples, channels=gate_channels,
+                dropout=dropout,
+            )  # fmt: skip
+            extra -= 1  # the gate's logit comes from the branch, not from the sinc head
         pool, kernel = 4, 5
         if hop_samples % pool**3:
             raise ValueError(f"total stride {pool**3} must divide the hop {hop_samples}")
@@ -181,7 +209,12 @@ class SincNet(FaceNet):
 
     def _raw(self, audio: torch.Tensor) -> torch.Tensor:
         x = self.body(self.sinc(audio.unsqueeze(1)))  # (B, channels, L)
-        return self.head(x).transpose(1, 2)  # (B, T, out_dim [+ 1])
+        raw = self.head(x).transpose(1, 2)  # (B, T, out_dim + extra)
+        if self.gate_branch is None:
+            return raw
+        # [face | gate | phones], the layout heads() reads
+        gate = self.gate_branch._raw(audio)
+        return torch.cat([raw[..., : self.out_dim], gate, raw[..., self.out_dim :]], dim=-1)
 
 
 class LstmNet(FaceNet):
@@ -238,10 +271,11 @@ class MelCnn(FaceNet):
         channels: int = 128,
         dropout: float = 0.1,
         voice_gate: bool = False,
+        phones: int = 0,
     ) -> None:
         super().__init__(out_dim, window_samples, hop_samples, lookahead_samples)
         self.args = constructor_args(locals())
-        extra = self._add_gate(voice_gate)
+        extra = self._add_heads(voice_gate, phones)
         self.features = LogMelDeltas(bands)
         step = self.features.hop
         if hop_samples % step:
@@ -264,7 +298,7 @@ class MelCnn(FaceNet):
 
     def _raw(self, audio: torch.Tensor) -> torch.Tensor:
         x = self.body(self.features(audio).transpose(1, 2))  # (B, channels, L)
-        return self.head(x).transpose(1, 2)  # (B, T, out_dim [+ 1])
+        return self.head(x).transpose(1, 2)  # (B, T, out_dim + extra)
 
 
 NETWORKS: dict[str, type[FaceNet]] = {

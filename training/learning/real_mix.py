@@ -18,7 +18,7 @@ Everything is seeded (``config.seed``), so a recipe gives the same clips every t
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -206,10 +206,25 @@ def with_voice_targets(clips: Sequence[Clip], shut_after_ms: float = 0.0) -> lis
     return out
 
 
-def gate_rest(clips: Sequence[Clip]) -> np.ndarray:
-    """``(D,)`` the face where the voice gate is shut: the non-speech clips' target (the rest
-    face), from clips carrying the gate column; ValueError when there is none."""
-    rows = [c.targets[:, :-1] for c in clips if c.id.startswith(NONSPEECH)]
+def with_phone_targets(clips: Sequence[Clip], phones: Mapping[str, np.ndarray]) -> list[Clip]:
+    """``clips`` with one more target column for the phone head (fit.gated_loss): the class of
+    the phone sounding at each frame (``phone_labels.py``), -1 where unknown: non-speech clips,
+    clips ``phones`` lacks, a retimed voice copy. A room or bed copy (``ID~...``) keeps its
+    original's timing and so its phones."""
+    out = []
+    for clip in clips:
+        labels = phones.get(clip.id.split("~", 1)[0])
+        if clip.id.startswith(NONSPEECH) or labels is None or len(labels) != len(clip.targets):
+            labels = np.full(len(clip.targets), -1)
+        column = labels.astype(np.float32)[:, None]
+        out.append(dataclasses.replace(clip, targets=np.concatenate([clip.targets, column], 1)))
+    return out
+
+
+def gate_rest(clips: Sequence[Clip], face_dim: int) -> np.ndarray:
+    """``(face_dim,)`` the face where the voice gate is shut: the non-speech clips' target (the
+    rest face); ValueError when there is none."""
+    rows = [c.targets[:, :face_dim] for c in clips if c.id.startswith(NONSPEECH)]
     if not rows:
         raise ValueError("a voice gate needs non-speech clips (nonspeech_clips > 0)")
     return np.median(np.concatenate(rows), axis=0).astype(np.float32)
