@@ -58,9 +58,11 @@ def test_copies_keep_their_originals_phones_and_non_speech_has_none() -> None:
     phones = {speech.id: np.arange(40) % len(PHONE_SET)}
     noise = nonspeech_clip("nonspeech-noise-0", np.ones(20 * HOP_SAMPLES, np.float32) * 0.1,
                            np.zeros(52, np.float32), rng)  # fmt: skip
-    clean, room, other, negative = with_phone_targets(
-        [speech, room_copy(speech, rng), stranger, noise], phones
+    retimed = Clip(f"{speech.id}~v7", speech.audio, speech.targets, speech.valid)
+    clean, room, other, negative, voice = with_phone_targets(
+        [speech, room_copy(speech, rng), stranger, noise, retimed], phones
     )
+    assert (voice.targets[:, -1] == UNKNOWN).all()  # a voice copy has its own timing
     assert clean.targets.shape == (40, 53)
     np.testing.assert_array_equal(clean.targets[:, -1], phones[speech.id])
     np.testing.assert_array_equal(room.targets[:, -1], phones[speech.id])
@@ -149,3 +151,5 @@ def test_phone_labels_align_real_speech_once_and_mark_what_does_not_align(
     again = phone_labels(tmp_path, rows)  # read back, not aligned again
     assert cached.stat().st_mtime_ns == before
     np.testing.assert_array_equal(again["s1-bbaf5a"], said)
+    cached.write_bytes(b"\x93NUMPY garbage")  # a damaged cache file is aligned again
+    np.testing.assert_array_equal(phone_labels(tmp_path, rows)["s1-bbaf5a"], said)

@@ -121,6 +121,10 @@ def test_pauses_teach_a_shut_gate_only_when_asked() -> None:
     # 200 ms: frames 3 and 4 away are still untaught, the 5th on is shut
     assert shut_200[32:37].tolist() == [-1.0, -1.0, 0.0, 0.0, 0.0]
     assert shut_200[5:8].tolist() == [0.0, -1.0, -1.0]
+    # 80 ms, sooner than the voice's 2-frame reach: the reach shrinks to 1 frame
+    shut_80 = with_voice_targets([clip], shut_after_ms=80)[0].targets[:, -1]
+    assert shut_80[8:32].tolist() == [0.0] + [1.0] * 22 + [0.0]
+    assert (shut_80[:8] == 0.0).all() and (shut_80[32:] == 0.0).all()
 
 
 def test_non_speech_trains_the_gate_and_leaves_the_face_head_alone() -> None:

@@ -6,7 +6,8 @@ forced alignment of each utterance's audio to its sentence (``align.py``: Pocket
 speaker-independent model, CMU dictionary); frame ``t`` gets the phone sounding at its instant
 ``(t + 0.5) × 40 ms`` (``labels.py``), ``_`` between phones, and -1 (unknown) for the whole clip
 when it has no sentence or does not align. They are cached beside the labels, one
-``phones/{utterance.id}.npy`` each, so a second training run aligns nothing.
+``phones/{utterance.id}.npy`` each, so a second training run aligns nothing (a damaged one is
+aligned again).
 """
 
 from __future__ import annotations
@@ -50,10 +51,9 @@ def phone_labels(
     out: dict[str, np.ndarray] = {}
     todo = []
     for u in utterances:
-        path = cache / f"{u.id}.npy"
-        if path.exists():
-            out[u.id] = np.load(path)
-        else:
+        try:  # a damaged or foreign cache file is aligned again
+            out[u.id] = np.asarray(np.load(cache / f"{u.id}.npy", allow_pickle=False), np.int16)
+        except (OSError, ValueError, EOFError):
             todo.append(u)
     aligner = Aligner() if todo else None
     for u in tqdm(todo, desc="phones", unit="utt", disable=not progress):

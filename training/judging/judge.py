@@ -15,14 +15,15 @@ Four checks, on a data folder laid out like the shared one (``grid/``, ``speech/
   after speech stops it should close within ``CLOSE_GOAL_S``, through the engine's default post
   chain (streamed) and raw.
 
-The thresholds of the speech and non-speech checks are in jawOpen. A landmark model's opening is
-its lip gap above its rest, in jawOpen units: divided by the slope of the real faces' lip gap over
-their jawOpen (MediaPipe, on the judge's GRID clips: :func:`jaw_units`), so "closed" and "at
-rest" mean the same mouth for every model.
 - **Non-speech** (``nonspeech.py``, its ``judge`` set): instrumental music, noise at -30 dBFS,
   typing and fan hum must leave the mouth at rest (95th percentile of the opening above rest
   ≤ ``NONSPEECH_GOAL``); the speech clips with that music ``UNDER_MUSIC_DB`` under them must
   still move it (≥ ``UNDER_MUSIC_GOAL``).
+
+The thresholds of the speech and non-speech checks are in jawOpen. A landmark model's opening is
+its lip gap above its rest, in jawOpen units: divided by the slope of the real faces' lip gap over
+their jawOpen (MediaPipe, on the judge's GRID clips: :func:`jaw_units`), so "closed" and "at
+rest" mean the same mouth for every model.
 
 The ONNX file runs through ONNX Runtime exactly as the engine runs it: raw rows from windows of
 the card's size that end the card's look-ahead after the face's instant; streamed rows from the

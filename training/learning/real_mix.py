@@ -18,6 +18,7 @@ Everything is seeded (``config.seed``), so a recipe gives the same clips every t
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -198,9 +199,11 @@ def with_voice_targets(clips: Sequence[Clip], shut_after_ms: float = 0.0) -> lis
             distance = distances.get(clip.id.split("~", 1)[0])
             if distance is None or len(distance) != len(clip.targets):
                 distance = voice_distance(clip)  # a retimed voice copy: its own voicing
-            column = np.where(distance <= VOICED_REACH, 1.0, -1.0).astype(np.float32)
+            # a shut gate asked for sooner than the voice's reach shortens the reach
+            reach = min(VOICED_REACH, math.ceil(shut) - 1) if shut_after_ms > 0 else VOICED_REACH
+            column = np.where(distance <= reach, 1.0, -1.0).astype(np.float32)
             if shut_after_ms > 0:
-                column[(distance >= shut) & (distance > VOICED_REACH)] = 0.0
+                column[(distance >= shut) & (distance > reach)] = 0.0
         targets = np.concatenate([clip.targets, column[:, None]], axis=1)
         out.append(dataclasses.replace(clip, targets=targets))
     return out
@@ -213,8 +216,10 @@ def with_phone_targets(clips: Sequence[Clip], phones: Mapping[str, np.ndarray]) 
     original's timing and so its phones."""
     out = []
     for clip in clips:
-        labels = phones.get(clip.id.split("~", 1)[0])
-        if clip.id.startswith(NONSPEECH) or labels is None or len(labels) != len(clip.targets):
+        base, _, copy = clip.id.partition("~")
+        labels = phones.get(base)
+        retimed = copy.startswith("v")  # voice_copy: its own timing
+        if retimed or labels is None or len(labels) != len(clip.targets):
             labels = np.full(len(clip.targets), -1)
         column = labels.astype(np.float32)[:, None]
         out.append(dataclasses.replace(clip, targets=np.concatenate([clip.targets, column], 1)))
