@@ -104,26 +104,7 @@ class TrainConfig:
         for key in ("voice_copies", "nonspeech_clips", "bed_copies", "room_copies"):
             if getattr(self, key) < 0:
                 problems.append(f"{key} must be >= 0, got {getattr(self, key)}")
-        for key in ("voice_gate", "phone_head"):  # extra heads of the network
-            value = getattr(self, key)
-            if value not in (0, 1):
-                problems.append(f"{key} must be 0 or 1, got {value}")
-            elif value and self.architecture not in GATED_ARCHITECTURES:
-                problems.append(
-                    f"{key} needs an architecture of {GATED_ARCHITECTURES}, "
-                    f"not {self.architecture!r}"
-                )
-        if not self.gate_shut_after_ms >= 0:
-            problems.append(f"gate_shut_after_ms must be >= 0, got {self.gate_shut_after_ms}")
-        elif self.gate_shut_after_ms and not self.voice_gate:
-            problems.append("gate_shut_after_ms needs voice_gate = 1 (it teaches the gate)")
-        if self.gate_channels < 0:
-            problems.append(f"gate_channels must be >= 0, got {self.gate_channels}")
-        elif self.gate_channels and not (self.voice_gate and self.architecture == "sincnet"):
-            problems.append("gate_channels needs voice_gate = 1 and architecture = 'sincnet'")
-        for key in ("gate_weight", "phone_weight"):
-            if not getattr(self, key) >= 0:
-                problems.append(f"{key} must be >= 0, got {getattr(self, key)}")
+        problems += self._head_problems()
         if self.width < 0:
             problems.append(f"width must be >= 0, got {self.width}")
         if self.device not in ("cpu", "cuda", "auto"):
@@ -144,6 +125,31 @@ class TrainConfig:
             problems.append(f"lookahead_samples {self.lookahead_samples} outside [0, window-hop]")
         if problems:
             raise ConfigError("; ".join(problems))
+
+    def _head_problems(self) -> list[str]:
+        """What is wrong with the settings of the voice gate and the phone head."""
+        problems = []
+        for key in ("voice_gate", "phone_head"):  # extra heads of the network
+            value = getattr(self, key)
+            if value not in (0, 1):
+                problems.append(f"{key} must be 0 or 1, got {value}")
+            elif value and self.architecture not in GATED_ARCHITECTURES:
+                problems.append(
+                    f"{key} needs an architecture of {GATED_ARCHITECTURES}, "
+                    f"not {self.architecture!r}"
+                )
+        if not self.gate_shut_after_ms >= 0:
+            problems.append(f"gate_shut_after_ms must be >= 0, got {self.gate_shut_after_ms}")
+        elif self.gate_shut_after_ms and not self.voice_gate:
+            problems.append("gate_shut_after_ms needs voice_gate = 1 (it teaches the gate)")
+        if self.gate_channels < 0:
+            problems.append(f"gate_channels must be >= 0, got {self.gate_channels}")
+        elif self.gate_channels and not (self.voice_gate and self.architecture == "sincnet"):
+            problems.append("gate_channels needs voice_gate = 1 and architecture = 'sincnet'")
+        for key in ("gate_weight", "phone_weight"):
+            if not getattr(self, key) >= 0:
+                problems.append(f"{key} must be >= 0, got {getattr(self, key)}")
+        return problems
 
     def torch_device(self) -> str:
         """``cpu`` or ``cuda``: ``auto`` resolved on this machine (imports torch)."""
