@@ -31,7 +31,8 @@ SWAP_COPIES = 2  # voice-swap --copies of the shipped gated models
 
 S1_DATA = (
     "GRID audio-visual corpus, speaker s1: {trained:,} of its {total:,} utterances (those in "
-    "training/holdout/grid_s1.txt held out; Cooke, Barker, Cunningham and Shao 2006, CC BY 4.0), "
+    "training/data/holdout/grid_s1.txt held out; Cooke, Barker, Cunningham and Shao 2006, "
+    "CC BY 4.0), "
     "targets from MediaPipe Face Landmarker (Apache-2.0) on its face video"
 )
 MIX_DATA = (

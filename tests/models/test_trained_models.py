@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -23,6 +24,7 @@ from talkrig.training.judging.judge import (
     raw_outputs,
     speech_clips,
 )
+from tests.conftest import REPO
 
 # name: (representation, family, architecture, look-ahead ms)
 TRAINED = {
@@ -55,6 +57,9 @@ def test_card_is_complete(name: str) -> None:
     assert card.lookahead_samples * 1000 // card.sample_rate == lookahead_ms
     # learned from real faces (GRID s1's video), and the card says so with GRID's terms
     assert "GRID" in card.training_data and "s1" in card.training_data
+    # the held-out list it names is where the card says, so a reader can check it
+    named = re.findall(r"training/[\w/]+\.txt", card.training_data)
+    assert named and all((REPO / n).is_file() for n in named), named
     assert "CC BY 4.0" in card.license
     # judged on real material it never trained on: the figures the docs quote travel in the card
     key = "jawOpen r" if representation is Representation.BLENDSHAPES else "lip-gap r"
