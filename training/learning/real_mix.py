@@ -188,6 +188,8 @@ def with_voice_targets(clips: Sequence[Clip], shut_after_ms: float = 0.0) -> lis
     close once a voice has stopped. A copy (``ID~...``) takes its voicing from its clean
     original, so the music under a bed copy's pause does not count as voice."""
     shut = shut_after_ms / (1000.0 * FRAME_SECONDS)  # in frames
+    # a shut gate asked for sooner than the voice's reach shortens the reach
+    reach = min(VOICED_REACH, math.ceil(shut) - 1) if shut_after_ms > 0 else VOICED_REACH
     distances = {
         c.id: voice_distance(c) for c in clips if "~" not in c.id and not c.id.startswith(NONSPEECH)
     }
@@ -199,8 +201,6 @@ def with_voice_targets(clips: Sequence[Clip], shut_after_ms: float = 0.0) -> lis
             distance = distances.get(clip.id.split("~", 1)[0])
             if distance is None or len(distance) != len(clip.targets):
                 distance = voice_distance(clip)  # a retimed voice copy: its own voicing
-            # a shut gate asked for sooner than the voice's reach shortens the reach
-            reach = min(VOICED_REACH, math.ceil(shut) - 1) if shut_after_ms > 0 else VOICED_REACH
             column = np.where(distance <= reach, 1.0, -1.0).astype(np.float32)
             if shut_after_ms > 0:
                 column[(distance >= shut) & (distance > reach)] = 0.0
