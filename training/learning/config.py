@@ -63,6 +63,10 @@ class TrainConfig:
     # (labels by forced alignment, data/phone_labels.py): what is said, not who says it
     phone_head: int = 0
     phone_weight: float = 0.002  # the phone head's cross-entropy beside the face loss
+    # > 0: beside the face loss, this times (1 - Pearson r) of each moving column (blendshapes:
+    # mouth and jaw only) over each segment's voiced frames: the judge scores r, which a
+    # per-frame loss only approaches (fit.segment_correlation_loss)
+    corr_weight: float = 0.0
     epochs: int = 20
     batch_size: int = 32  # segments per batch (windows when segment_frames = 1, as in the paper)
     segment_frames: int = 25  # frames predicted per example in one fully-convolutional pass
@@ -146,7 +150,7 @@ class TrainConfig:
             problems.append(f"gate_channels must be >= 0, got {self.gate_channels}")
         elif self.gate_channels and not (self.voice_gate and self.architecture == "sincnet"):
             problems.append("gate_channels needs voice_gate = 1 and architecture = 'sincnet'")
-        for key in ("gate_weight", "phone_weight"):
+        for key in ("gate_weight", "phone_weight", "corr_weight"):
             if not getattr(self, key) >= 0:
                 problems.append(f"{key} must be >= 0, got {getattr(self, key)}")
         return problems
