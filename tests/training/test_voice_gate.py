@@ -49,7 +49,7 @@ def test_a_shut_gate_shows_the_rest_face_whatever_the_face_head_says(kind: str) 
     with torch.no_grad():
         last.bias[-1] = -40.0  # the gate's logit: shut
         last.bias[:-1] = 5.0  # the face head wide open
-        shut, logits = net.frames_and_gate(audio)
+        shut, logits, _ = net.heads(audio)
         assert logits is not None and logits.shape == shut.shape[:2]
         last.bias[-1] = 40.0  # open: the face head's own output
         opened = net.frames(audio)
@@ -68,7 +68,7 @@ def test_a_sincnet_can_take_its_gate_from_a_log_mel_branch() -> None:
     with torch.no_grad():
         net.head[-1].bias[:] = 5.0  # the face head wide open
         net.gate_branch.head.bias[:] = -40.0  # the branch shuts the gate
-        shut, logits = net.frames_and_gate(audio)
+        shut, logits, _ = net.heads(audio)
         net.gate_branch.head.bias[:] = 40.0
         opened = net.frames(audio)
     assert logits is not None and float(logits.max()) < -10.0

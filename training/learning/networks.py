@@ -59,11 +59,6 @@ class FaceNet(nn.Module):
         """``(B, window + (T-1) * hop)`` → ``(B, T, out_dim)``."""
         return self.heads(audio)[0]
 
-    def frames_and_gate(self, audio: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
-        """:meth:`frames` and, with a voice gate, its logits ``(B, T)`` (else ``None``)."""
-        face, logits, _ = self.heads(audio)
-        return face, logits
-
     def heads(
         self, audio: torch.Tensor
     ) -> tuple[torch.Tensor, torch.Tensor | None, torch.Tensor | None]:
