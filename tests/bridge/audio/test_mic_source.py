@@ -73,7 +73,11 @@ def tone_into_portaudio(jack_server: str) -> Iterator[None]:
     def connect() -> None:
         connected: set[str] = set()
         while not stop.wait(0.02):
-            for port in client.get_ports("PortAudio", is_input=True, is_audio=True):
+            try:
+                ports = client.get_ports("PortAudio", is_input=True, is_audio=True)
+            except jack.JackError:  # a stream closed while its ports were being listed
+                continue
+            for port in ports:
                 if port.name not in connected:
                     try:
                         client.connect(out, port)
