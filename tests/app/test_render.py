@@ -226,7 +226,7 @@ def test_landmark_model_draws_a_face_whose_mouth_moves(
     assert frames.shape[1:] == (240, 320, 3)
     f = frames.astype(np.int16)
     skin = (f[..., 0] > 120) & (f[..., 1] > 0.8 * f[..., 0]) & (f[..., 2] > 0.6 * f[..., 0])
-    assert (skin.mean(axis=(1, 2)) > 0.2).all()  # a filled face, not a few dots
+    assert (skin.mean(axis=(1, 2)) > 0.15).all()  # a filled face (~0.2 here), not a few dots
     lips = red(frames).sum(axis=(1, 2))
     assert (lips > 150).all()  # filled lips in every frame
     height = mouth_height(frames)

@@ -15,7 +15,7 @@ from talkrig.models.loader import load_model
 from talkrig.models.registry import DEFAULT_MODEL, SHIPPED_DIR
 from talkrig.training.data.holdout import held_out
 from talkrig.training.judging.judge import (
-    REAL_FACE_CLOSE_S,
+    CLOSE_GOAL_S,
     frame_levels,
     grid_clips,
     judge_grid,
@@ -92,8 +92,8 @@ def test_the_streamed_mouth_shuts_within_the_goal_after_speech(
     with load_model(name, providers="cpu") as model:
         judged = judge_speech(model, speech_clips(shared_data / "speech"))
     assert judged["silences"] >= 3
-    # as fast as s1's real face closes (0.2 s); the issue's 0.12 s is reported, not held here
-    assert judged["stays closed after s, max (streamed)"] <= REAL_FACE_CLOSE_S + 1e-9
+    # within the issue's 0.12 s (s1's real face closes within 0.2 s; these are faster)
+    assert judged["stays closed after s, max (streamed)"] <= CLOSE_GOAL_S + 1e-9
 
 
 def test_the_emotional_model_moves_brows_and_smile_on_real_speech(shared_data: Path) -> None:

@@ -72,18 +72,28 @@ def test_landmarks_ease_to_the_models_rest_pose(landmark_card: ModelCard) -> Non
     np.testing.assert_allclose(out.values, rest, atol=1e-6)
 
 
-@pytest.mark.parametrize("lookahead", [0, 1, 2])
+@pytest.mark.parametrize(("lookahead", "hold"), [(0, 2), (1, 2), (2, 2), (1, 3), (1, 1)])
 def test_gate_decision_is_delayed_like_the_smoothed_values(
-    blend_card: ModelCard, lookahead: int
+    blend_card: ModelCard, lookahead: int, hold: int
 ) -> None:
-    config = PostConfig(savgol_lookahead=lookahead, blink=False)
+    config = PostConfig(savgol_lookahead=lookahead, blink=False, gate_hold_frames=hold)
     chain = PostChain(blend_card, config, np.zeros(52, np.float32))
     assert chain.delay_frames == lookahead
     loud = noise_at_dbfs(-20.0)
     audio = [loud] * 20 + [SILENT_FRAME] * 20
     voiced = [chain(np.full(52, 0.5, np.float32), frame).voiced for frame in audio]
-    # Silence starts at frame 20; the gate closes after 3 frames of it, seen L frames later.
-    assert voiced.index(False) == 20 + 3 - 1 + lookahead
+    # Silence starts at frame 20; the gate closes after `hold` frames of it, seen L frames later.
+    assert voiced.index(False) == 20 + hold - 1 + lookahead
+
+
+def test_the_default_gate_closes_after_two_quiet_frames_and_eases_in_three(
+    blend_card: ModelCard,
+) -> None:
+    chain = PostChain(blend_card, PostConfig(blink=False, smoothing=False), np.zeros(52))
+    audio = [noise_at_dbfs(-20.0)] * 10 + [SILENT_FRAME] * 6
+    jaw = [float(chain(np.full(52, 0.6, np.float32), frame).values[0]) for frame in audio]
+    # 80 ms of quiet closes it; then 0.4, 0.2, 0: at rest 120 ms after closing
+    np.testing.assert_allclose(jaw[9:15], [0.6, 0.6, 0.4, 0.2, 0.0, 0.0], atol=1e-6)
 
 
 def test_every_step_can_be_switched_off(blend_card: ModelCard) -> None:
