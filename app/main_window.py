@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QComboBox, QLabel, QMainWindow, QPushButton
 from talkrig.app.autosave import Autosave
 from talkrig.app.choices import Choice, DeviceLister, model_choices
 from talkrig.app.menus import AboutDialog, add_menus
+from talkrig.app.quiet_voice import QuietVoiceHint
 from talkrig.app.render_menu import add_render_action
 from talkrig.app.settings import AppSettings, SettingsStore
 from talkrig.app.stream import StartError, StreamSession
@@ -34,6 +35,7 @@ from talkrig.app.widgets.targets import TargetsPanel
 from talkrig.app.window_layout import arrange
 from talkrig.bridge.announce import AnnounceListener
 from talkrig.bridge.audio.retry import DeviceOpener, open_device
+from talkrig.bridge.post.chain import PostConfig
 from talkrig.bridge.post.profile import ProfileError
 from talkrig.models.registry import DEFAULT_MODEL, Registry
 
@@ -82,6 +84,7 @@ class MainWindow(QMainWindow):
         )
         self.refresh_button = QPushButton("Refresh")
         self.level = LevelMeter()
+        self.quiet_hint = QuietVoiceHint(PostConfig().gate_open_db)
         self.gain_box = GainBox(settings.gain_db)
         self.avatar_box = AvatarBox(settings.avatar)
         self.engine_choice = EngineChoice()
@@ -197,6 +200,7 @@ class MainWindow(QMainWindow):
             return False
         self.targets.show_live(self.session.targets)  # logs each target's state, and why
         self.plots.clear()
+        self.quiet_hint.reset()
         self.start_button.setText("Stop")
         self.timer.start()
         self._show_provider()
@@ -270,6 +274,11 @@ class MainWindow(QMainWindow):
             return
         self.level.set_peak(session.source.take_peak() * self.gain_box.factor())
         frame = session.latest.take()
+        hint = self.quiet_hint.update(
+            time.monotonic(), self.level.db, None if frame is None else frame.voiced
+        )
+        if hint:
+            self.log(hint)
         if frame is not None:  # metrics and targets only change with a frame: skip the redraw
             self.frame_shown.emit(frame)
             metrics = session.engine.metrics
