@@ -2,9 +2,9 @@
 
 The engine's silence gate opens only above a fixed level (``PostConfig.gate_open_db``, RMS of a
 40 ms frame). A quiet microphone can stay under it while the level meter plainly shows sound:
-of FSDD's six speakers one records digits peaking at -32 to -45 dBFS, and its frames never
-reach -42 dBFS RMS (docs/model-studies.md, "Closing after speech"). The avatar then does not
-move at all, which looks like a broken model. The remedy is the input gain, so say so.
+of FSDD's six speakers one records digits peaking at -32 to -45 dBFS, and on its quietest
+takes the gate never opens (docs/model-studies.md, "Closing after speech"). The avatar then does
+not move at all, which looks like a broken model. The remedy is the input gain, so say so.
 """
 
 from __future__ import annotations
