@@ -14,6 +14,7 @@ from talkrig.training.data.holdout import held_out, without_held_out
 from talkrig.training.data.manifest import Utterance
 from talkrig.training.data.nonspeech import NonSpeechError, mix_under, nonspeech_set
 from talkrig.training.judging import judge
+from talkrig.training.learning.config import ConfigError, TrainConfig
 from talkrig.training.learning.dataset import Clip, SegmentDataset
 from talkrig.training.learning.real_mix import (
     MixSettings,
@@ -177,3 +178,28 @@ def test_mixed_clips_add_voice_copies_and_rest_faced_negatives() -> None:
     # a bed copy's silence now holds the bed: the sound under the voice
     bed = kept[2].audio[: SAMPLE_RATE // 2]
     assert np.sqrt(np.mean(bed**2)) > 1e-3
+
+
+def test_room_copies_come_in_as_quiet_as_the_recipe_asks() -> None:
+    t = np.arange(2 * SAMPLE_RATE) / SAMPLE_RATE
+    voice = (0.3 * np.sin(2 * np.pi * 150 * t)).astype(np.float32)
+    frames = len(voice) // HOP_SAMPLES
+    clips = [Clip("c", voice, np.full((frames, 2), 0.5, np.float32), np.ones(frames, bool))]
+
+    def peaks(gain_db: tuple[float, float]) -> np.ndarray:
+        settings = MixSettings(room_copies=40, room_gain_db=gain_db)
+        copies = mixed_clips(clips, settings, seed=0)[1:]
+        return np.array([20 * np.log10(np.abs(c.audio).max()) for c in copies])
+
+    usual = peaks((-12.0, 3.0))  # the default: -15 to 0 dBFS
+    assert usual.min() >= -15.1 and usual.max() <= 0.0
+    quiet = peaks((-30.0, 3.0))
+    assert quiet.min() >= -33.1 and quiet.min() < -20.0  # some copies as quiet as a far mic
+    assert MixSettings().room_gain_db == (-12.0, 3.0)
+    assert TrainConfig().room_gain_low_db == -12.0
+
+
+@pytest.mark.parametrize("value", [-61.0, 4.0, float("nan")])
+def test_room_gain_out_of_range_is_one_config_error(value: float) -> None:
+    with pytest.raises(ConfigError, match="room_gain_low_db"):
+        TrainConfig(room_gain_low_db=value)

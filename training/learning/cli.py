@@ -56,6 +56,7 @@ def _mixed(
 ) -> list[Clip]:
     """``clips`` with the copies and non-speech clips ``config`` asks for (real_mix.py) and,
     for a phone head and a voice gate, their target columns (``phones``: phone_labels.py)."""
+    from ..data.augment import AugmentSettings
     from .real_mix import MixSettings, mixed_clips, with_phone_targets, with_voice_targets
 
     settings = MixSettings(
@@ -63,6 +64,7 @@ def _mixed(
         config.nonspeech_clips,
         bed_copies=config.bed_copies,
         room_copies=config.room_copies,
+        room_gain_db=(config.room_gain_low_db, AugmentSettings.gain_db[1]),
     )
     clips = mixed_clips(clips, settings, config.seed)
     if config.phone_head:

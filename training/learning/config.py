@@ -51,6 +51,9 @@ class TrainConfig:
     nonspeech_clips: int = 0  # music/noise/typing/hum clips whose target is the rest face
     bed_copies: int = 0  # copies of each clip with music/noise/typing/hum under the voice
     room_copies: int = 0  # copies of each clip through another microphone and room
+    # the quietest a room copy's voice may be: its peak from this many dB under -3 dBFS up to
+    # 3 dB over it (real microphones come in quieter than GRID's recordings)
+    room_gain_low_db: float = -12.0
     # 1: a voice gate output (mel-cnn, sincnet): non-speech clips train the gate, not the face head
     voice_gate: int = 0
     gate_weight: float = 0.002  # the gate's cross-entropy beside the face loss
@@ -108,6 +111,8 @@ class TrainConfig:
         for key in ("voice_copies", "nonspeech_clips", "bed_copies", "room_copies"):
             if getattr(self, key) < 0:
                 problems.append(f"{key} must be >= 0, got {getattr(self, key)}")
+        if not -60.0 <= self.room_gain_low_db <= 3.0:
+            problems.append(f"room_gain_low_db must lie in [-60, 3], got {self.room_gain_low_db}")
         problems += self._head_problems()
         if self.width < 0:
             problems.append(f"width must be >= 0, got {self.width}")

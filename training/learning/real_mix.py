@@ -53,6 +53,8 @@ class MixSettings:
     nonspeech_seconds: float = 6.0
     bed_copies: int = 0
     room_copies: int = 0
+    # a room copy's level: peak 0.7 (-3 dBFS) plus a gain drawn from this range, in dB
+    room_gain_db: tuple[float, float] = AugmentSettings.gain_db
 
 
 def warp_formants(audio: np.ndarray, factor: float) -> np.ndarray:
@@ -129,9 +131,12 @@ def bed_copy(clip: Clip, rng: np.random.Generator, beds: Sequence[np.ndarray]) -
     return Clip(f"{clip.id}~b{int(rng.integers(1 << 30))}", audio, clip.targets, clip.valid)
 
 
-def room_copy(clip: Clip, rng: np.random.Generator) -> Clip:
-    """``clip`` through another microphone and room (augment.py), its face track unchanged."""
-    audio = augment(clip.audio, rng, AugmentSettings())
+def room_copy(
+    clip: Clip, rng: np.random.Generator, gain_db: tuple[float, float] = AugmentSettings.gain_db
+) -> Clip:
+    """``clip`` through another microphone and room (augment.py) at a level ``gain_db`` from
+    -3 dBFS peak, its face track unchanged."""
+    audio = augment(clip.audio, rng, AugmentSettings(gain_db=gain_db))
     return Clip(f"{clip.id}~r{int(rng.integers(1 << 30))}", audio, clip.targets, clip.valid)
 
 
@@ -161,7 +166,7 @@ def mixed_clips(clips: Sequence[Clip], settings: MixSettings, seed: int) -> list
     for clip in clips:
         out += [voice_copy(clip, rng, beds) for _ in range(settings.voice_copies)]
         out += [bed_copy(clip, rng, list(sounds.values())) for _ in range(settings.bed_copies)]
-        out += [room_copy(clip, rng) for _ in range(settings.room_copies)]
+        out += [room_copy(clip, rng, settings.room_gain_db) for _ in range(settings.room_copies)]
     if settings.nonspeech_clips:
         rest = rest_face(clips)
         names = sorted(sounds)
