@@ -76,3 +76,13 @@ def test_gate_hold_measures_real_speech_and_refuses_a_broken_model(
     assert lines[0] == "223 clips of real speech"
     shut = {int(line.split()[1][:-1]): int(line.split()[5]) for line in lines[1:4]}
     assert shut[1] >= shut[2] >= shut[3]  # a shorter hold never holds fewer loud frames at rest
+
+
+def test_input_level_refuses_a_folder_without_the_data(tmp_path: Path) -> None:
+    out = subprocess.run(
+        [sys.executable, str(STUDY.with_name("input_level.py")), str(tmp_path)],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert out.returncode == 1
+    assert out.stderr.startswith("input_level: audio file ")
+    assert len(out.stderr.strip().splitlines()) == 1

@@ -37,8 +37,8 @@ def test_a_voice_heard_but_never_voiced_gets_the_hint_once() -> None:
     hint = QuietVoiceHint(open_db=-42.0)
     said = _feed(hint, 0.0, 10.0, lambda i: -38.0 if i % 3 else -70.0, lambda i: False)
     assert said == [
-        "the input is heard but too quiet to move the mouth: raise the gain until speech "
-        "shows -30 dBFS or more on the meter"
+        "the input is heard but too quiet to move the mouth: raise the gain until speech peaks "
+        "around -10 dBFS on the meter (below about -30 dBFS the mouth stays shut)"
     ]
     early = QuietVoiceHint(open_db=-42.0)
     assert _feed(early, 0.0, 3.0, lambda i: -38.0, lambda i: False) == []  # not yet 4 s
