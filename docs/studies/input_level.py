@@ -4,9 +4,10 @@
 
 Each clip (the three read-speech clips and the two other-speaker GRID clips) is scaled so its
 loudest sample sits at -40 ... -3 dBFS; printed is the median raw jawOpen over its loud frames
-(within 30 dB of its loudest, the judge's "voiced"), averaged over the clips. Training saw
-voices peaking at about -15 to 0 dBFS (room copies: peak 0.7 then -12 to +3 dB). Blendshape
-models only: a landmark model's opening has other units.
+(within 30 dB of its loudest, the judge's "voiced"), averaged over the clips; for a landmark
+model the inner-lip gap over the face height above its rest instead (other units). Training
+saw voices peaking at about -15 to 0 dBFS (room copies: peak 0.7 then -12 to +3 dB) unless the
+recipe sets ``room_gain_low_db``.
 """
 
 from __future__ import annotations
@@ -38,7 +39,10 @@ def median_opening(model: judge.Model, audio: np.ndarray, peak_db: float) -> flo
     jaw = judge.opening(model, judge.raw_outputs(model, scaled))
     levels = judge.frame_levels(scaled)
     n = min(len(jaw), len(levels))
-    return float(np.median(jaw[:n][levels[:n] > judge.VOICED_DB]))
+    rest = 0.0
+    if model.card.representation is not Representation.BLENDSHAPES:
+        rest = float(judge.opening(model, model.rest_output()[None])[0])
+    return float(np.median(jaw[:n][levels[:n] > judge.VOICED_DB])) - rest
 
 
 def main(data: Path, models: Sequence[Path]) -> None:
@@ -46,11 +50,9 @@ def main(data: Path, models: Sequence[Path]) -> None:
     print("peak dBFS: " + "  ".join(f"{p:6.0f}" for p in PEAKS_DB))
     for path in models:
         with load_model(path) as model:
-            if model.card.representation is not Representation.BLENDSHAPES:
-                print(f"{path.stem}: skipped (not blendshapes)")
-                continue
             row = [np.mean([median_opening(model, a, p) for a in audio]) for p in PEAKS_DB]
-        print(f"{path.stem}: " + "  ".join(f"{v:6.3f}" for v in row))
+            lips = model.card.representation is not Representation.BLENDSHAPES
+        print(f"{path.stem}{' (lip gap)' if lips else ''}: " + "  ".join(f"{v:6.3f}" for v in row))
 
 
 if __name__ == "__main__":
