@@ -19,9 +19,10 @@ HEARD_SHARE = 0.25  # of the window's ticks: a voice, not one knock on the desk
 # the gate's level + 12 dB opens it on nearly every loud frame.
 PEAK_OVER_RMS_DB = 12.0
 
-# The models open the mouth widest for voices peaking about where they were trained (-15 to
-# 0 dBFS): at -20 dBFS the default opens 22 % less than at -3, at -30 38 % less
-# (docs/studies/input_level.py). So the hint names a level to aim for, not only the gate's.
+# The models open the mouth a little less for quieter voices: the default 12 % less at -20 dBFS
+# peaks than at -3, 19 % less at -30 (docs/studies/input_level.py; the raw-waveform models
+# SincNet and the paper CNN barely open below -20). So the hint names a level to aim for, not
+# only the gate's.
 AIM_DB = -10.0
 
 MESSAGE = (

@@ -121,7 +121,10 @@ def test_good_client_keeps_its_frames_while_another_floods(
     assert good.kept >= KEPT_GOAL, good
     assert good.worst_gap <= GAP_BOUND_S
     assert flood["messages_written"] > 10_000  # it did flood
-    assert flood["closed_by_server"] == flood["connections"] >= 1
+    # every flood connection was closed for its rate or, once the closed ones filled the
+    # server's 64 slots for their 2 s close timeout, refused at the door (HTTP 503)
+    assert flood["closed_by_server"] + flood["refused_busy"] == flood["connections"]
+    assert flood["closed_by_server"] >= 1
     first = flood["fates"][0]
     assert first["close_code"] == 1008
     assert "messages" in first["close_reason"] and "--max-messages" in first["close_reason"]
