@@ -10,6 +10,9 @@ held-out sentences, the three read-speech clips, every 25th FSDD digit):
 - "shut between words": shut frames of the spoken part outside the judge's pauses (0.16 s and
   longer), i.e. the mouth dropping to rest inside a phrase.
 
+Also how far a loud frame's sample peak (what the app's meter shows) sits over its RMS (what
+the gate measures), which turns the gate's threshold into a meter reading.
+
 Then, for each blendshape model given, the judge's streamed closing time (seconds until the
 mouth stays below jawOpen 0.05 after a pause starts, worst over the read-speech clips) with each
 hold: what a shorter hold gains.
@@ -67,6 +70,19 @@ def gate_costs(clips: Sequence[np.ndarray], hold: int) -> tuple[int, int, int]:
     return loud, loud_shut, between
 
 
+def peak_over_rms_db(clips: Sequence[np.ndarray]) -> np.ndarray:
+    """Per clip: the median over its loud frames of sample peak minus RMS, in dB."""
+    out = []
+    for audio in clips:
+        n = len(audio) // HOP_SAMPLES
+        frames = audio[: n * HOP_SAMPLES].reshape(n, HOP_SAMPLES)
+        rms = np.array([level_dbfs(f) for f in frames])
+        peak = 20 * np.log10(np.maximum(np.abs(frames).max(axis=1), 1e-9))
+        loud = judge.frame_levels(audio)[:n] > judge.VOICED_DB
+        out.append(float(np.median(peak[loud] - rms[loud])))
+    return np.array(out)
+
+
 def closing(model_path: Path, data: Path, hold: int) -> float:
     clips = judge.speech_clips(data / "speech")
     post = PostConfig(seed=0, gate_hold_frames=hold)
@@ -86,6 +102,8 @@ def main(data: Path, models: Sequence[Path] = ()) -> None:
     for hold in HOLDS:
         loud, shut, between = gate_costs(clips, hold)
         print(f"hold {hold}: loud frames shut {shut} of {loud}, shut between words {between}")
+    p5, p50, p95 = np.percentile(peak_over_rms_db(clips), [5, 50, 95])
+    print(f"loud frames: peak over RMS {p50:.1f} dB (clips' p5 {p5:.1f}, p95 {p95:.1f})")
     for path in models:
         with load_model(path) as model:
             if model.card.representation is not Representation.BLENDSHAPES:
