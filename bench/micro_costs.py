@@ -4,6 +4,8 @@
   the floats of a prebuilt datagram (``VmcFrameTemplate``, what the sender does).
 - Streaming Savitzky–Golay: one dot product per frame (``SavitzkyGolay``), against
   ``scipy.signal.savgol_filter`` over the last W frames.
+- The emotional models' prosody step (``ProsodyFace``): pitch of the last 80 ms and the upper
+  face from the voice's last 6 s, per frame, on real read speech.
 
 Usage: ``python bench/micro_costs.py [--runs 5000] [--json FILE]``.
 """
@@ -21,7 +23,10 @@ from pythonosc.osc_bundle_builder import IMMEDIATELY, OscBundleBuilder
 from pythonosc.osc_message_builder import OscMessageBuilder
 from scipy.signal import savgol_filter
 
+from talkrig.bridge.audio.sources import decode_file, demo_path
+from talkrig.bridge.post.prosody import ProsodyFace
 from talkrig.bridge.post.savgol import SavitzkyGolay
+from talkrig.bridge.post.silence_gate import level_dbfs
 from talkrig.bridge.senders.vmc import VmcFrameTemplate
 from talkrig.models import arkit
 
@@ -80,6 +85,20 @@ def savgol_costs(runs: int) -> dict[str, dict[str, float]]:
     }
 
 
+def prosody_costs(runs: int) -> dict[str, dict[str, float]]:
+    audio = decode_file(demo_path())
+    frames = [audio[k : k + 640] for k in range(0, len(audio) - 640, 640)]
+    face = ProsodyFace()
+    values = np.zeros(52, np.float32)
+    values[arkit.INDEX["jawOpen"]] = 0.3  # a talking face: the whole step runs every frame
+
+    def step(i: int) -> np.ndarray:
+        frame = frames[i % len(frames)]
+        return face.apply(values, face.analyse(frame, level_dbfs(frame)))
+
+    return {"analyse_and_apply": timed(step, runs)}
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5000, help="timed calls per figure")
@@ -89,6 +108,7 @@ def main() -> int:
         "runs": args.runs,
         "vmc_frame_52_values": vmc_costs(args.runs),
         "savgol_52_values_w7_p2": savgol_costs(args.runs),
+        "prosody_step": prosody_costs(args.runs),
     }
     text = json.dumps(result, indent=2)
     print(text)

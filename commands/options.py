@@ -65,6 +65,11 @@ def add_post_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--one-euro", action="store_true", help="add a One-Euro filter")
     p.add_argument("--no-gate", action="store_true", help="disable the silence gate")
     p.add_argument("--no-blink", action="store_true", help="disable artificial blinks")
+    p.add_argument(
+        "--no-prosody", action="store_true",
+        help="emotional models: show the network's own brows and smile instead of following "
+        "the voice's pitch and loudness",
+    )  # fmt: skip
     p.add_argument("--seed", type=int, help="seed for blink timing (reproducible runs)")
 
 
@@ -78,6 +83,7 @@ def post_config(args: argparse.Namespace) -> PostConfig:
         one_euro=args.one_euro,
         gate=not args.no_gate,
         blink=not args.no_blink,
+        prosody=not args.no_prosody,
         seed=args.seed,
     )
 

@@ -86,3 +86,17 @@ def test_input_level_refuses_a_folder_without_the_data(tmp_path: Path) -> None:
     assert out.returncode == 1
     assert out.stderr.startswith("input_level: audio file ")
     assert len(out.stderr.strip().splitlines()) == 1
+
+
+def test_emotional_prosody_refuses_a_broken_model_and_a_landmark_model(tmp_path: Path) -> None:
+    junk = tmp_path / "junk.onnx"
+    junk.write_bytes(b"\x00not a model")
+    study = str(STUDY.with_name("emotional_prosody.py"))
+    for model, needle in ((str(junk), "junk.onnx"), ("talkrig-landmarks2d", "has no brows")):
+        out = subprocess.run(
+            [sys.executable, study, model], capture_output=True, text=True, timeout=300
+        )
+        assert out.returncode == 1
+        assert out.stderr.startswith("emotional_prosody: ") and needle in out.stderr
+        assert len(out.stderr.strip().splitlines()) == 1
+        assert out.stdout.startswith("labels (training's curves on these takes):")

@@ -1,7 +1,8 @@
 """The post chain: raw model output → the values every sender gets, one 40 ms frame at a time.
 
-Named steps, each switchable: smooth (Savitzky–Golay) → One-Euro → silence gate → blink →
-avatar profile (blendshapes only; landmarks skip it).
+Named steps, each switchable: smooth (Savitzky–Golay) → One-Euro → silence gate → prosody
+(emotional models: the upper face from the voice's pitch and loudness) → blink → avatar profile
+(blendshapes only; landmarks skip it).
 
 Finite by construction: a model output holding NaN or ±inf (a broken model, or audio that got
 past the sanitiser) is replaced by the last finite output before any step sees it, and the
@@ -17,11 +18,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from talkrig.models.card import ModelCard
-from talkrig.models.contract import Representation
+from talkrig.models.contract import Family, Representation
 
 from .blink import Blinker, LandmarkBlinker
 from .one_euro import OneEuro
 from .profile import AvatarProfile, AvatarValues
+from .prosody import ProsodyFace
 from .savgol import SavitzkyGolay
 from .silence_gate import (
     HOLD_FRAMES,
@@ -51,6 +53,9 @@ class PostConfig:
     gate_relative_db: float | None = 35.0
     gate_hold_frames: int = HOLD_FRAMES
     gate_release_frames: int = RELEASE_FRAMES
+    # emotional models: brows, smile, cheeks and eyes follow the voice's pitch and loudness
+    # (prosody.py); off: the network's own, which hears 280 ms and cannot tell a mood
+    prosody: bool = True
     blink: bool = True
     blink_interval_s: float = 5.0
     blink_probability: float = 0.8
@@ -136,10 +141,13 @@ class PostChain:
         )
         self._gate = self._new_gate(config, rate) if config.gate else None
         self._blink = self._new_blinker(config, rate) if config.blink else None
+        emotional = self.blendshapes and card.family is Family.EMOTIONAL
+        self._prosody = ProsodyFace() if config.prosody and emotional else None
         self.delay_frames = self._smooth.delay_frames if self._smooth is not None else 0
         # Audio levels of the last delay_frames + 1 frames, oldest first: the gate judges the
         # frame whose values the smoother is emitting now.
         self._levels: deque[float] = deque(maxlen=self.delay_frames + 1)
+        self._analyses: deque[tuple[float, float]] = deque(maxlen=self.delay_frames + 1)
         self.profile: AvatarProfile | None = None
         self.set_profile(profile)
 
@@ -198,18 +206,25 @@ class PostChain:
         return out
 
     def _steps(self, values: np.ndarray, frame_audio: np.ndarray) -> PostOutput:
-        """smooth → One-Euro → gate → blink → profile on finite ``values`` (engine thread)."""
+        """smooth → One-Euro → gate → prosody → blink → profile on finite ``values`` (engine
+        thread). The gate and the prosody read the audio of the frame the smoother emits now."""
         if self._smooth is not None:
             values = self._smooth(values)
         if self._one_euro is not None:
             values = self._one_euro(values)
         voiced = True
+        level = level_dbfs(frame_audio)
         if self._gate is not None:
-            level = level_dbfs(frame_audio)
             if not self._levels:  # start-up, like the smoother: the first frame fills the past
                 self._levels.extend([level] * self.delay_frames)
             self._levels.append(level)
             values, voiced = self._gate.step(values, self._levels[0])
+        if self._prosody is not None:
+            analysis = self._prosody.analyse(frame_audio, level)
+            if not self._analyses:
+                self._analyses.extend([(float("nan"), level)] * self.delay_frames)
+            self._analyses.append(analysis)
+            values = self._prosody.apply(values, self._analyses[0])
         if self._blink is not None:
             values = self._blink(values)
         if not self.blendshapes:
@@ -221,9 +236,10 @@ class PostChain:
 
     def reset(self) -> None:
         """Forget all history (a new stream starts); the profile stays."""
-        for step in (self._smooth, self._one_euro, self._gate, self._blink):
+        for step in (self._smooth, self._one_euro, self._gate, self._prosody, self._blink):
             if step is not None:
                 step.reset()
         self._levels.clear()
+        self._analyses.clear()
         self._last_raw = self._rest_raw
         self._last_out = None

@@ -59,6 +59,24 @@ def test_infer_writes_one_row_per_frame_in_the_live_link_layout(tmp_path: Path) 
     assert {len(r) for r in rows} == {len(HEADER)}
 
 
+def test_no_prosody_keeps_the_emotional_networks_own_brows(tmp_path: Path) -> None:
+    from talkrig.bridge.audio.sources import demo_path
+
+    brows = {}
+    for flag in ([], ["--no-prosody"]):
+        out = tmp_path / f"take{len(flag)}.csv"
+        code = main(["infer", str(demo_path()), "--out", str(out), "--model",
+                     "talkrig-emotional", "--quiet", "--no-blink", *flag])  # fmt: skip
+        assert code == 0
+        with out.open() as f:
+            brows[bool(flag)] = np.array([float(r["browInnerUp"]) for r in csv.DictReader(f)])
+    # the voice's accents lift the brows and let them fall back to rest between; the network's
+    # own brows hover around its average (0.13 at most here) while the demo voice speaks
+    down = {flag: float(np.mean(values < 0.01)) for flag, values in brows.items()}
+    assert brows[False].max() > 0.3 and down[False] > 0.3
+    assert brows[True].max() < 0.2 and down[True] < down[False] - 0.2
+
+
 def test_infer_csv_for_a_landmark_model(tmp_path: Path) -> None:
     from talkrig.bridge.audio.sources import demo_path
 

@@ -7,13 +7,18 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from scipy.signal import resample_poly
 
 from talkrig.bridge.audio.sources import decode_file
+from talkrig.bridge.offline import infer_audio
+from talkrig.bridge.post.chain import PostConfig
 from talkrig.models import arkit
 from talkrig.models.contract import Representation
-from talkrig.models.loader import load_model
+from talkrig.models.loader import Model, load_model
 from talkrig.models.registry import DEFAULT_MODEL, SHIPPED_DIR
 from talkrig.training.data.holdout import held_out
+from talkrig.training.data.nonspeech import nonspeech_set
+from talkrig.training.data.synth import Voice, speak_fresh
 from talkrig.training.judging.judge import (
     CLOSE_GOAL_S,
     frame_levels,
@@ -103,9 +108,62 @@ def test_the_emotional_model_moves_brows_and_smile_on_real_speech(shared_data: P
     for name in ("talkrig-neutral", "talkrig-emotional"):
         with load_model(name, providers="cpu") as model:
             spread[name] = raw_outputs(model, audio)[:, shapes].std(axis=0)
+            spread[name + " sent"] = _sent(model, audio)[:, shapes].std(axis=0)
     # prosody gives the emotional model's brows and smile a life the neutral one keeps still
     assert (spread["talkrig-emotional"] > 0.01).all()
     assert (spread["talkrig-emotional"] > 5 * spread["talkrig-neutral"]).all()
+    # and the engine's brows follow this voice's accents (its smile the voice's mood, below)
+    assert (spread["talkrig-emotional sent"][:2] > 0.05).all()
+    assert (spread["talkrig-emotional sent"][:2] > 50 * spread["talkrig-neutral sent"][:2]).all()
+
+
+def _sent(model: Model, audio: np.ndarray) -> np.ndarray:
+    """The blendshapes the engine sends for ``audio`` (blinks off), one row per frame."""
+    frames = infer_audio(audio, model, PostConfig(blink=False, seed=0))
+    return np.stack([f.blendshapes for f in frames if f.blendshapes is not None])
+
+
+# Murray & Arnott's (1993) rules for synthetic emotion in espeak-ng's terms: words per minute,
+# pitch, pitch range (0..100) and level; training's voice-swapped copies drew pitch and range
+# from 25 to 85 (docs/studies/emotional_prosody.py prints the whole table)
+MOODS = {"sad": (130, 35, 10, 0.35), "happy": (195, 65, 95, 0.7)}
+MOOD_LINES = (
+    "I can't believe we actually won the whole tournament tonight.",
+    "Could you bring the blue folder from my desk when you come over?",
+    "Look at this, the package finally arrived after three weeks.",
+)
+
+
+def test_the_emotional_face_smiles_on_a_happy_voice_and_not_on_a_sad_one() -> None:
+    smile = [arkit.INDEX[n] for n in ("mouthSmileLeft", "mouthSmileRight")]
+    got: dict[str, dict[str, np.ndarray]] = {"sent": {}, "network": {}}
+    with load_model("talkrig-emotional", providers="cpu") as model:
+        for mood, (rate, pitch, pitch_range, peak) in MOODS.items():
+            rows: dict[str, list[np.ndarray]] = {"sent": [], "network": []}
+            for line in MOOD_LINES:
+                speech = speak_fresh(line, Voice("en-us", "m3", rate, pitch, pitch_range))
+                audio = resample_poly(speech.audio, 16_000, speech.sample_rate)
+                audio = (audio / np.abs(audio).max() * peak).astype(np.float32)
+                loud = frame_levels(audio) > -30.0
+                outs = {"sent": _sent(model, audio), "network": raw_outputs(model, audio)}
+                for what, out in outs.items():
+                    rows[what].append(out[: len(loud)][loud[: len(out)]])
+            for what in rows:
+                got[what][mood] = np.concatenate(rows[what])
+    sent = got["sent"]
+    assert sent["happy"][:, smile].mean() > sent["sad"][:, smile].mean() + 0.04
+    assert sent["sad"][:, smile].mean() < 0.01  # a flat voice does not smile
+    # why the engine does it: the network alone, hearing 280 ms, smiles no more when happy
+    net = got["network"]
+    assert net["happy"][:, smile].mean() < net["sad"][:, smile].mean() + 0.02
+
+
+def test_the_emotional_face_keeps_still_on_music() -> None:
+    upper = [arkit.INDEX[n] for n in ("browInnerUp", "mouthSmileLeft", "cheekSquintLeft")]
+    with load_model("talkrig-emotional", providers="cpu") as model:
+        for name, audio in nonspeech_set("judge").items():
+            out = _sent(model, audio)
+            assert out[:, upper].max() < 0.02, name
 
 
 @pytest.mark.parametrize("name", ["talkrig-neutral", "talkrig-lowlatency", "talkrig-landmarks3d"])

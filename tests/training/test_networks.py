@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import math
+
 import pytest
 import torch
 
 from talkrig.models.contract import HOP_SAMPLES, WINDOW_SAMPLES
-from talkrig.training.learning.frontends import LogMelDeltas
+from talkrig.training.learning.frontends import LogMagnitude, LogMelDeltas
 from talkrig.training.learning.networks import NETWORKS, ConvNet, build_network
 
 FRAMES = 6
@@ -43,6 +45,40 @@ def test_window_output_equals_the_matching_frame_of_the_whole_utterance(kind: st
             torch.testing.assert_close(net(window), whole[:, t], atol=1e-5, rtol=1e-4)
     # the frames really differ: the test above could fail
     assert (whole[:, 0] - whole[:, -1]).abs().max() > 1e-4
+
+
+@pytest.mark.parametrize("kind", ["cnn", "sincnet"])
+def test_a_log_front_keeps_the_window_equal_to_its_frame(kind: str) -> None:
+    net = build_network(kind, out_dim=8, log_front=True).eval()
+    assert any(isinstance(m, LogMagnitude) for m in net.modules())
+    audio = _utterance()
+    with torch.no_grad():
+        whole = net.frames(audio)
+        for t in range(FRAMES):
+            window = audio[:, t * HOP_SAMPLES : t * HOP_SAMPLES + WINDOW_SAMPLES]
+            torch.testing.assert_close(net(window), whole[:, t], atol=1e-5, rtol=1e-4)
+    again = build_network(kind, **net.args).eval()  # a checkpoint rebuilds it with the front
+    again.load_state_dict(net.state_dict())
+    with torch.no_grad():
+        torch.testing.assert_close(again.frames(audio), whole)
+
+
+@pytest.mark.parametrize("kind", ["cnn", "sincnet"])
+def test_a_log_front_turns_a_gain_into_an_offset(kind: str) -> None:
+    """What the log front hands on for 20 dB less input is the same minus log(10) wherever the
+    signal is far above the floor: a microphone's gain becomes one offset."""
+    net = build_network(kind, out_dim=8, log_front=True).eval()
+    front = next(m for m in net.modules() if isinstance(m, LogMagnitude))
+    seen: list[torch.Tensor] = []
+    front.register_forward_hook(lambda _m, _i, out: seen.append(out))
+    audio = 5.0 * _utterance(frames=1, batch=1)
+    with torch.no_grad():
+        net(audio), net(0.1 * audio)
+    loud, quiet = seen
+    strong = loud > math.log(0.05)  # the quiet one at least 50 times the floor
+    assert int(strong.sum()) > 100
+    shift = (loud - quiet)[strong]
+    torch.testing.assert_close(shift, torch.full_like(shift, math.log(10.0)), atol=0.025, rtol=0)
 
 
 def test_cnn_sees_only_its_window() -> None:

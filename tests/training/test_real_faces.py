@@ -203,3 +203,18 @@ def test_room_copies_come_in_as_quiet_as_the_recipe_asks() -> None:
 def test_room_gain_out_of_range_is_one_config_error(value: float) -> None:
     with pytest.raises(ConfigError, match="room_gain_low_db"):
         TrainConfig(room_gain_low_db=value)
+
+
+@pytest.mark.parametrize(
+    ("settings", "message"),
+    [
+        ({"architecture": "mel-cnn", "log_front": 1}, "needs a raw-waveform architecture"),
+        ({"architecture": "sincnet", "log_front": 2}, "log_front must be 0 or 1"),
+    ],
+)
+def test_log_front_on_a_network_without_raw_input_is_one_config_error(
+    settings: dict[str, object], message: str
+) -> None:
+    with pytest.raises(ConfigError, match=message):
+        TrainConfig(**settings)  # type: ignore[arg-type]
+    assert TrainConfig(architecture="cnn", log_front=1).log_front == 1

@@ -11,7 +11,10 @@ pitch accents and emphasis; a smile raises the voice and widens its range):
   spread of its pitch (inter-quartile range in semitones) from 2 st (none) to 8 st (full), held
   over the voiced part of the take and eased at its ends.
 
-Because every curve is a function of the audio, a network can learn it. Pitch comes from a
+Because every curve is a function of the audio, a network can learn it; but these use the
+whole take (its median pitch, its pitch spread), which a 280 ms window does not hear, so the
+engine applies the same rules as the audio streams (``bridge/post/prosody.py``, which holds
+them) and the emotional model's own upper face is not what the avatar shows. Pitch comes from a
 normalised autocorrelation (70–400 Hz) over 80 ms around each 40 ms frame. Pure functions,
 called when a corpus is loaded (``dataset.py``), so the same corpus serves both families.
 """
@@ -21,13 +24,17 @@ from __future__ import annotations
 import numpy as np
 from scipy import ndimage
 
+from talkrig.bridge.post.prosody import (
+    BROW_MAX,
+    F0_RANGE_HZ,
+    SMILE_MAX,
+    VOICING,
+    brow_raise,
+    liveliness,
+)
 from talkrig.models import arkit
 from talkrig.models.contract import HOP_SAMPLES, SAMPLE_RATE
 
-F0_RANGE_HZ = (70.0, 400.0)
-VOICING = 0.45  # normalised autocorrelation peak above which a frame is voiced
-BROW_MAX = 0.45
-SMILE_MAX = 0.5
 _SILENT_DB = -45.0
 
 
@@ -72,14 +79,13 @@ def prosody_curves(audio: np.ndarray, frames: int) -> np.ndarray:
     semitones[voiced] = 12 * np.log2(f0[voiced] / np.median(f0[voiced]))
     level = frame_level_db(audio, frames)
     loud = level - np.median(level[voiced])
-    brow = np.clip((semitones - 1.0) / 6.0, 0, 1) + np.clip((loud - 3.0) / 9.0, 0, 0.5)
-    brow = ndimage.gaussian_filter1d(np.where(voiced, brow, 0.0), 1.5) * BROW_MAX
-    q1, q3 = np.percentile(semitones[voiced], [25, 75])
-    liveliness = float(np.clip(((q3 - q1) - 2.0) / 6.0, 0, 1))
+    brow = ndimage.gaussian_filter1d(np.where(voiced, brow_raise(semitones, loud), 0.0), 1.5)
+    brow = brow * BROW_MAX
+    lively = liveliness(semitones[voiced])
     span = np.zeros(frames)
     first, last = np.nonzero(voiced)[0][[0, -1]]
     span[first : last + 1] = 1.0
-    smile = ndimage.gaussian_filter1d(span, 3.0) * liveliness * SMILE_MAX
+    smile = ndimage.gaussian_filter1d(span, 3.0) * lively * SMILE_MAX
     for name in ("browInnerUp", "browOuterUpLeft", "browOuterUpRight"):
         out[:, arkit.INDEX[name]] = brow
     for name in ("mouthSmileLeft", "mouthSmileRight"):

@@ -60,6 +60,9 @@ class TrainConfig:
     # > 0: speech frames at least this far from the voice (a pause, the silence before and after
     # the words) teach a shut gate, so the mouth closes after speech; 0: pauses teach nothing
     gate_shut_after_ms: float = 0.0
+    # 1: a raw-waveform network (cnn, sincnet) takes the log magnitude of its first layer's
+    # output, so an input gain is an offset it can learn to ignore (networks.LogMagnitude)
+    log_front: int = 0
     # > 0: a SincNet's voice gate is a log-Mel branch of this many channels (networks.SincNet)
     gate_channels: int = 0
     # 1: a phone head (mel-cnn, sincnet) learns which phone sounds at each frame, beside the face
@@ -147,6 +150,13 @@ class TrainConfig:
                     f"{key} needs an architecture of {GATED_ARCHITECTURES}, "
                     f"not {self.architecture!r}"
                 )
+        if self.log_front not in (0, 1):
+            problems.append(f"log_front must be 0 or 1, got {self.log_front}")
+        elif self.log_front and self.architecture not in ("cnn", "sincnet"):
+            problems.append(
+                f"log_front needs a raw-waveform architecture (cnn, sincnet), "
+                f"not {self.architecture!r}"
+            )
         if not self.gate_shut_after_ms >= 0:
             problems.append(f"gate_shut_after_ms must be >= 0, got {self.gate_shut_after_ms}")
         elif self.gate_shut_after_ms and not self.voice_gate:

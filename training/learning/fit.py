@@ -173,6 +173,8 @@ def network_for(config: TrainConfig, out_dim: int) -> FaceNet:
             widths["filters"] = config.width
         if config.gate_channels:
             widths["gate_channels"] = config.gate_channels
+    if config.log_front:
+        widths["log_front"] = True
     if config.voice_gate:
         widths["voice_gate"] = True
     if config.phone_head:

@@ -55,6 +55,22 @@ class SincConv(nn.Module):
         return nn.functional.conv1d(audio, self.filters())
 
 
+class LogMagnitude(nn.Module):
+    """``log(|x| + floor)``, element by element: after a raw-waveform network's first layer it
+    turns a microphone's gain into an offset shared by every channel and instant, which training
+    at many levels teaches the layers after it to ignore (as the log-Mel networks learn); on the
+    linear samples a gain scales every activation instead, and quiet voices barely open the mouth
+    (docs/model-studies.md, "Input level"). ``floor`` (about -80 dBFS) keeps digital silence
+    finite."""
+
+    def __init__(self, floor: float = 1e-4) -> None:
+        super().__init__()
+        self.floor = floor
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return torch.log(torch.abs(x) + self.floor)
+
+
 def _hz_to_mel(hz: float | np.ndarray) -> Any:
     return 2595.0 * np.log10(1.0 + np.asarray(hz) / 700.0)
 

@@ -30,7 +30,7 @@ from torch import nn
 
 from talkrig.models.contract import HOP_SAMPLES, PAPER_LOOKAHEAD_SAMPLES, WINDOW_SAMPLES
 
-from .frontends import LogMelDeltas, SincConv
+from .frontends import LogMagnitude, LogMelDeltas, SincConv
 
 
 class FaceNet(nn.Module):
@@ -105,7 +105,9 @@ def _valid_length(length: int, kernel: int, stride: int) -> int:
 
 class ConvNet(FaceNet):
     """1D-CNN: 4 valid conv layers (kernel 21, 64/128/256/512 channels, strides 4/4/4/2), each
-    followed by batch norm, ReLU and dropout, then a linear layer over the whole window."""
+    followed by batch norm, ReLU and dropout, then a linear layer over the whole window.
+    ``log_front``: the first layer's output goes through :class:`LogMagnitude` (level
+    robustness, TalkRig's addition)."""
 
     architecture = "1d-cnn"
 
@@ -119,6 +121,7 @@ class ConvNet(FaceNet):
         strides: tuple[int, ...] = (4, 4, 4, 2),
         kernel: int = 21,
         dropout: float = 0.1,
+        log_front: bool = False,
     ) -> None:
         super().__init__(out_dim, window_samples, hop_samples, lookahead_samples)
         self.args = constructor_args(locals())
@@ -128,8 +131,12 @@ class ConvNet(FaceNet):
         layers: list[nn.Module] = []
         length, previous = window_samples, 1
         for width, stride in zip(channels, strides, strict=True):
+            first = log_front and not layers
+            # no bias there: a gain scales a bias-free filter's output, and the log shifts it
+            layers.append(nn.Conv1d(previous, width, kernel, stride=stride, bias=not first))
+            if first:
+                layers.append(LogMagnitude())
             layers += [
-                nn.Conv1d(previous, width, kernel, stride=stride),
                 nn.BatchNorm1d(width),
                 nn.ReLU(),
                 nn.Dropout(dropout),
@@ -152,7 +159,8 @@ class SincNet(FaceNet):
     ``gate_channels`` > 0 gives the voice gate its own small log-Mel branch (a :class:`MelCnn`
     of that width) instead of one more output of the sinc head: a few short sinc filters do not
     resolve the low notes and mains hum that tell music and fans from a voice
-    (docs/model-studies.md, "Voice gate")."""
+    (docs/model-studies.md, "Voice gate"). ``log_front``: the band-passed signals go through
+    :class:`LogMagnitude` before the first pooling (level robustness, TalkRig's addition)."""
 
     architecture = "sincnet"
 
@@ -170,6 +178,7 @@ class SincNet(FaceNet):
         voice_gate: bool = False,
         phones: int = 0,
         gate_channels: int = 0,
+        log_front: bool = False,
     ) -> None:
         super().__init__(out_dim, window_samples, hop_samples, lookahead_samples)
         self.args = constructor_args(locals())
@@ -185,8 +194,10 @@ class SincNet(FaceNet):
         if hop_samples % pool**3:
             raise ValueError(f"total stride {pool**3} must divide the hop {hop_samples}")
         self.sinc = SincConv(filters, taps)
+        # max-pooling the log magnitude is the log of the pooled magnitude: an envelope
+        front: list[nn.Module] = [LogMagnitude()] if log_front else []
         self.body = nn.Sequential(
-            nn.MaxPool1d(pool), nn.BatchNorm1d(filters), nn.LeakyReLU(0.2),
+            *front, nn.MaxPool1d(pool), nn.BatchNorm1d(filters), nn.LeakyReLU(0.2),
             nn.Conv1d(filters, channels, kernel), nn.MaxPool1d(pool), nn.BatchNorm1d(channels),
             nn.LeakyReLU(0.2), nn.Dropout(dropout),
             nn.Conv1d(channels, channels, kernel), nn.MaxPool1d(pool), nn.BatchNorm1d(channels),
