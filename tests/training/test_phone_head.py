@@ -72,7 +72,7 @@ def test_copies_keep_their_originals_phones_and_non_speech_has_none() -> None:
 
 def test_a_phone_head_needs_a_network_that_can_carry_it() -> None:
     with pytest.raises(ConfigError, match="phone_head needs"):
-        TrainConfig(architecture="cnn", phone_head=1)
+        TrainConfig(architecture="lstm", phone_head=1)
     with pytest.raises(ConfigError, match="phone_weight"):
         TrainConfig(architecture="mel-cnn", phone_head=1, phone_weight=-1.0)
     net = build_network("mel-cnn", out_dim=52, channels=8, voice_gate=True, phones=len(PHONE_SET))

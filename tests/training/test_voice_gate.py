@@ -35,17 +35,21 @@ def _one_thread() -> None:
 
 def _gated(rest: float = 0.2, kind: str = "mel-cnn") -> torch.nn.Module:
     torch.manual_seed(0)
-    width = {"channels": 16} if kind == "mel-cnn" else {"filters": 8, "taps": 31}
+    width: dict[str, object] = {
+        "mel-cnn": {"channels": 16},
+        "sincnet": {"filters": 8, "taps": 31},
+        "cnn": {"channels": (4, 8, 8, 8)},
+    }[kind]
     net = build_network(kind, out_dim=52, voice_gate=True, **width)
     net.get_buffer("rest").fill_(rest)
     return net.eval()
 
 
-@pytest.mark.parametrize("kind", ["mel-cnn", "sincnet"])
+@pytest.mark.parametrize("kind", ["mel-cnn", "sincnet", "cnn"])
 def test_a_shut_gate_shows_the_rest_face_whatever_the_face_head_says(kind: str) -> None:
     net = _gated(rest=0.2, kind=kind)
     audio = torch.randn(2, net.window_samples + 4 * HOP_SAMPLES) * 0.1
-    last = net.head if kind == "mel-cnn" else net.head[-1]  # the layer giving face and gate
+    last = net.head[-1] if kind == "sincnet" else net.head  # the layer giving face and gate
     with torch.no_grad():
         last.bias[-1] = -40.0  # the gate's logit: shut
         last.bias[:-1] = 5.0  # the face head wide open
@@ -155,7 +159,7 @@ def test_non_speech_trains_the_gate_and_leaves_the_face_head_alone() -> None:
 
 def test_a_gate_needs_a_gated_network_and_non_speech_clips(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="voice_gate needs"):
-        TrainConfig(architecture="cnn", voice_gate=1)
+        TrainConfig(architecture="lstm", voice_gate=1)
     with pytest.raises(ConfigError, match="gate_shut_after_ms"):
         TrainConfig(architecture="mel-cnn", voice_gate=1, gate_shut_after_ms=-1)
     with pytest.raises(ConfigError, match="gate_shut_after_ms needs voice_gate"):

@@ -28,7 +28,11 @@ class ConfigError(ValueError):
 
 CHECKPOINT = "checkpoint.pt"  # name of a run folder's checkpoint (see fit.py)
 ARCHITECTURES = ("cnn", "sincnet", "lstm", "mel-cnn")
-GATED_ARCHITECTURES = ("mel-cnn", "sincnet")  # those that can carry a voice gate or phone head
+GATED_ARCHITECTURES = (
+    "mel-cnn",
+    "sincnet",
+    "cnn",
+)  # those that can carry a voice gate or phone head
 REPRESENTATIONS = ("blendshapes", "landmarks2d", "landmarks3d")
 LR_SCHEDULES = ("constant", "cosine")
 
@@ -54,7 +58,8 @@ class TrainConfig:
     # the quietest a room copy's voice may be: its peak from this many dB under -3 dBFS up to
     # 3 dB over it (real microphones come in quieter than GRID's recordings)
     room_gain_low_db: float = -12.0
-    # 1: a voice gate output (mel-cnn, sincnet): non-speech clips train the gate, not the face head
+    # 1: a voice gate output (mel-cnn, sincnet, cnn): non-speech clips train the gate, not the
+    # face head
     voice_gate: int = 0
     gate_weight: float = 0.002  # the gate's cross-entropy beside the face loss
     # > 0: speech frames at least this far from the voice (a pause, the silence before and after
@@ -65,8 +70,8 @@ class TrainConfig:
     log_front: int = 0
     # > 0: a SincNet's voice gate is a log-Mel branch of this many channels (networks.SincNet)
     gate_channels: int = 0
-    # 1: a phone head (mel-cnn, sincnet) learns which phone sounds at each frame, beside the face
-    # (labels by forced alignment, data/phone_labels.py): what is said, not who says it
+    # 1: a phone head (mel-cnn, sincnet, cnn) learns which phone sounds at each frame, beside the
+    # face (labels by forced alignment, data/phone_labels.py): what is said, not who says it
     phone_head: int = 0
     phone_weight: float = 0.002  # the phone head's cross-entropy beside the face loss
     # > 0: beside the face loss, this times (1 - Pearson r) of each moving column (blendshapes:

@@ -122,9 +122,12 @@ class ConvNet(FaceNet):
         kernel: int = 21,
         dropout: float = 0.1,
         log_front: bool = False,
+        voice_gate: bool = False,
+        phones: int = 0,
     ) -> None:
         super().__init__(out_dim, window_samples, hop_samples, lookahead_samples)
         self.args = constructor_args(locals())
+        extra = self._add_heads(voice_gate, phones)
         total = math.prod(strides)
         if hop_samples % total:
             raise ValueError(f"total stride {total} must divide the hop {hop_samples}")
@@ -145,11 +148,11 @@ class ConvNet(FaceNet):
         self.body = nn.Sequential(*layers)
         # The "linear layer" sees every time step of the window: a conv whose kernel is the
         # window's feature length, sliding one hop (hop / total steps) per output frame.
-        self.head = nn.Conv1d(previous, out_dim, length, stride=hop_samples // total)
+        self.head = nn.Conv1d(previous, out_dim + extra, length, stride=hop_samples // total)
 
     def _raw(self, audio: torch.Tensor) -> torch.Tensor:
         x = self.body(audio.unsqueeze(1))  # (B, 512, L)
-        return self.head(x).transpose(1, 2)  # (B, T, out_dim)
+        return self.head(x).transpose(1, 2)  # (B, T, out_dim + extra)
 
 
 class SincNet(FaceNet):
