@@ -84,8 +84,10 @@ SHIPPED: dict[str, Shipped] = {
         f"the paper's SincNet (training/recipes/sincnet.toml) learned from real faces; {_JUDGED}"
     ),
     "cnn-paper": Shipped(
-        "the paper's raw-waveform 1D-CNN at a quarter width (training/recipes/cnn-paper.toml) "
-        f"learned from real faces; {_JUDGED}"
+        "the paper's raw-waveform 1D-CNN at a quarter width with a log front and a learned voice "
+        "gate (training/recipes/cnn-paper.toml), learned from real faces and voice-swapped "
+        f"copies; {_JUDGED}",
+        swap=True,
     ),
     "landmarks3d": Shipped(
         "log-Mel 1D-CNN predicting 20 PDM coefficients of s1's real MediaPipe meshes, decoded to "

@@ -17,8 +17,7 @@ engine applies the same rules itself, over what it has heard of this voice so fa
 
 Only frames where the model keeps moving the mouth count as voice, so music (pitched, loud)
 moves neither brows nor smile while the model keeps the mouth at rest, or opens it only now and
-then. Pitch comes from a normalised
-autocorrelation (70–400 Hz) over the last 80 ms.
+then. Pitch comes from a normalised autocorrelation (70–400 Hz) over the last 80 ms.
 """
 
 from __future__ import annotations

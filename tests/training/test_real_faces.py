@@ -16,6 +16,8 @@ from talkrig.training.data.nonspeech import NonSpeechError, mix_under, nonspeech
 from talkrig.training.judging import judge
 from talkrig.training.learning.config import ConfigError, TrainConfig
 from talkrig.training.learning.dataset import Clip, SegmentDataset
+from talkrig.training.learning.fit import network_for
+from talkrig.training.learning.frontends import LogMagnitude
 from talkrig.training.learning.real_mix import (
     MixSettings,
     mixed_clips,
@@ -210,6 +212,7 @@ def test_room_gain_out_of_range_is_one_config_error(value: float) -> None:
     [
         ({"architecture": "mel-cnn", "log_front": 1}, "needs a raw-waveform architecture"),
         ({"architecture": "sincnet", "log_front": 2}, "log_front must be 0 or 1"),
+        ({"architecture": "cnn", "log_front": 1, "log_floor_db": -10.0}, "log_floor_db must lie"),
     ],
 )
 def test_log_front_on_a_network_without_raw_input_is_one_config_error(
@@ -218,3 +221,11 @@ def test_log_front_on_a_network_without_raw_input_is_one_config_error(
     with pytest.raises(ConfigError, match=message):
         TrainConfig(**settings)  # type: ignore[arg-type]
     assert TrainConfig(architecture="cnn", log_front=1).log_front == 1
+
+
+def test_the_log_floor_reaches_the_network() -> None:
+    config = TrainConfig(architecture="cnn", width=4, log_front=1, log_floor_db=-60.0)
+    fronts = [m for m in network_for(config, 52).modules() if isinstance(m, LogMagnitude)]
+    assert len(fronts) == 1 and fronts[0].floor == pytest.approx(1e-3)
+    plain = network_for(TrainConfig(architecture="cnn", width=4), 52)
+    assert not any(isinstance(m, LogMagnitude) for m in plain.modules())

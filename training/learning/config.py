@@ -28,11 +28,8 @@ class ConfigError(ValueError):
 
 CHECKPOINT = "checkpoint.pt"  # name of a run folder's checkpoint (see fit.py)
 ARCHITECTURES = ("cnn", "sincnet", "lstm", "mel-cnn")
-GATED_ARCHITECTURES = (
-    "mel-cnn",
-    "sincnet",
-    "cnn",
-)  # those that can carry a voice gate or phone head
+# those that can carry a voice gate or phone head
+GATED_ARCHITECTURES = ("mel-cnn", "sincnet", "cnn")
 REPRESENTATIONS = ("blendshapes", "landmarks2d", "landmarks3d")
 LR_SCHEDULES = ("constant", "cosine")
 
@@ -68,6 +65,8 @@ class TrainConfig:
     # 1: a raw-waveform network (cnn, sincnet) takes the log magnitude of its first layer's
     # output, so an input gain is an offset it can learn to ignore (networks.LogMagnitude)
     log_front: int = 0
+    # the log front's floor in dBFS: quieter than this reads as silence (room tails, breaths)
+    log_floor_db: float = -80.0
     # > 0: a SincNet's voice gate is a log-Mel branch of this many channels (networks.SincNet)
     gate_channels: int = 0
     # 1: a phone head (mel-cnn, sincnet, cnn) learns which phone sounds at each frame, beside the
@@ -155,6 +154,8 @@ class TrainConfig:
                     f"{key} needs an architecture of {GATED_ARCHITECTURES}, "
                     f"not {self.architecture!r}"
                 )
+        if not -120.0 <= self.log_floor_db <= -20.0:
+            problems.append(f"log_floor_db must lie in [-120, -20], got {self.log_floor_db}")
         if self.log_front not in (0, 1):
             problems.append(f"log_front must be 0 or 1, got {self.log_front}")
         elif self.log_front and self.architecture not in ("cnn", "sincnet"):

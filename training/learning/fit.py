@@ -175,6 +175,7 @@ def network_for(config: TrainConfig, out_dim: int) -> FaceNet:
             widths["gate_channels"] = config.gate_channels
     if config.log_front:
         widths["log_front"] = True
+        widths["log_floor"] = 10.0 ** (config.log_floor_db / 20.0)
     if config.voice_gate:
         widths["voice_gate"] = True
     if config.phone_head:

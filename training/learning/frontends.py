@@ -60,8 +60,8 @@ class LogMagnitude(nn.Module):
     turns a microphone's gain into an offset shared by every channel and instant, which training
     at many levels teaches the layers after it to ignore (as the log-Mel networks learn); on the
     linear samples a gain scales every activation instead, and quiet voices barely open the mouth
-    (docs/model-studies.md, "Input level"). ``floor`` (about -80 dBFS) keeps digital silence
-    finite."""
+    (docs/model-studies.md, "Input level"). ``floor`` (-80 dBFS by default) keeps digital
+    silence finite; a higher one makes a quiet room tail read as silence."""
 
     def __init__(self, floor: float = 1e-4) -> None:
         super().__init__()

@@ -124,6 +124,7 @@ class ConvNet(FaceNet):
         log_front: bool = False,
         voice_gate: bool = False,
         phones: int = 0,
+        log_floor: float = 1e-4,
     ) -> None:
         super().__init__(out_dim, window_samples, hop_samples, lookahead_samples)
         self.args = constructor_args(locals())
@@ -138,7 +139,7 @@ class ConvNet(FaceNet):
             # no bias there: a gain scales a bias-free filter's output, and the log shifts it
             layers.append(nn.Conv1d(previous, width, kernel, stride=stride, bias=not first))
             if first:
-                layers.append(LogMagnitude())
+                layers.append(LogMagnitude(log_floor))
             layers += [
                 nn.BatchNorm1d(width),
                 nn.ReLU(),
@@ -182,6 +183,7 @@ class SincNet(FaceNet):
         phones: int = 0,
         gate_channels: int = 0,
         log_front: bool = False,
+        log_floor: float = 1e-4,
     ) -> None:
         super().__init__(out_dim, window_samples, hop_samples, lookahead_samples)
         self.args = constructor_args(locals())
@@ -198,7 +200,7 @@ class SincNet(FaceNet):
             raise ValueError(f"total stride {pool**3} must divide the hop {hop_samples}")
         self.sinc = SincConv(filters, taps)
         # max-pooling the log magnitude is the log of the pooled magnitude: an envelope
-        front: list[nn.Module] = [LogMagnitude()] if log_front else []
+        front: list[nn.Module] = [LogMagnitude(log_floor)] if log_front else []
         self.body = nn.Sequential(
             *front, nn.MaxPool1d(pool), nn.BatchNorm1d(filters), nn.LeakyReLU(0.2),
             nn.Conv1d(filters, channels, kernel), nn.MaxPool1d(pool), nn.BatchNorm1d(channels),
