@@ -120,3 +120,22 @@ def test_the_chain_applies_it_to_emotional_models_only(
     chain.reset()  # a new stream forgets the voice
     first = chain(values, _voice([120.0])[0]).values
     assert first[SMILE[0]] == pytest.approx(0.0 if follows else 0.25, abs=1e-3)
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf, 1e30])
+def test_garbage_audio_leaves_the_upper_face_finite_and_the_voice_remembered(bad: float) -> None:
+    """A burst of non-finite or absurd samples mid-stream: every value stays finite and the
+    voice heard before it still sets the brows and the smile after it."""
+    face = ProsodyFace()
+    pitches = [110.0, 240.0, 130.0, 200.0, 115.0, 230.0, 125.0, 180.0] * 5
+    before = _run(face, _voice(pitches), jaw=0.3)
+    junk = np.full(HOP, bad, np.float32)
+    semitone, level = face.analyse(junk, level_dbfs(junk))
+    assert np.isfinite(level) and (np.isnan(semitone) or np.isfinite(semitone))
+    values = np.zeros(52, np.float32)
+    values[JAW] = 0.3
+    during = face.apply(values, (semitone, level))
+    after = _run(face, _voice(pitches), jaw=0.3)
+    assert np.isfinite(during).all() and np.isfinite(after).all()
+    assert after[:, BROWS[0]].max() > 0.15  # the voice's median survived the burst
+    assert before[-1, SMILE[0]] > 0.2 and after[-1, SMILE[0]] > 0.2
