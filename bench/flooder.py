@@ -126,8 +126,9 @@ def main(argv: list[str] | None = None) -> int:
         "connections": len(fates),
         "messages_written": sum(f["messages_written"] for f in fates),
         "closed_by_server": sum(f.get("close_code") is not None for f in fates),
-        # each closed flood connection holds a server slot until its close handshake times out
-        # (the flooder never answers), so a fast reconnecting flood meets the connection cap
+        # a closed flood connection's socket stays open until its close handshake times out
+        # (the flooder never answers): the server refuses an address with many of those (429)
+        "refused_limited": sum("HTTP 429" in f.get("refused", "") for f in fates),
         "refused_busy": sum("HTTP 503" in f.get("refused", "") for f in fates),
         "fates": fates[:3] + fates[-2:] if len(fates) > 5 else fates,
     }

@@ -185,8 +185,12 @@ class RemoteEngine(BaseEngine):
                 code = exc.response.status_code
                 if code in (401, 403):
                     raise RemoteError(f"{self.url}: the server refused the token ({code})") from exc
-                self._set("reconnecting", f"{where(self.url)} answered HTTP {code} — is it "
-                          "`talkrig serve`?")  # fmt: skip
+                if code in (429, 503):  # the server's reason: full, or this address refused
+                    said = exc.response.body.decode("utf-8", "replace").strip()[:200]
+                    self._set("reconnecting", f"{where(self.url)} is busy: {said} (HTTP {code})")
+                else:
+                    self._set("reconnecting", f"{where(self.url)} answered HTTP {code} — is it "
+                              "`talkrig serve`?")  # fmt: skip
             except InvalidURI as exc:
                 raise RemoteError(f"{self.url}: not a ws:// address ({exc})") from exc
             except StreamProtocolError as exc:

@@ -49,6 +49,11 @@ CLOSE_INTERNAL = 1011  # the model failed
 CLOSE_TRY_LATER = 1013
 START_TIMEOUT_S = 10.0
 CLOSE_TIMEOUT_S = 2.0  # a refused client that keeps sending never answers our close frame
+# A client closed for breaking a limit gives its slot back at once, but its socket stays open
+# for up to CLOSE_TIMEOUT_S; an address with this many such sockets is refused (HTTP 429) until
+# they end, so one client reconnecting as fast as it can neither fills the server's slots nor
+# piles up sockets.
+MAX_CLOSING_PER_ADDRESS = 8
 # The loop parses all that one socket read returns before anything else runs: asyncio reads up
 # to 256 KiB, ~40,000 tiny messages, a quarter second and more. With 4 KiB asked (the kernel
 # doubles it) a read was at most 6 KB here (~900 messages); real-time audio (32 kB/s) still
@@ -123,6 +128,7 @@ class StreamServer:
                 "network could use this machine (give --token, or bind 127.0.0.1)"
             )
         self._active = 0
+        self._closing: dict[str, int] = {}  # address -> sockets closing for a broken limit
         self._thread: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._batcher: Batcher | None = None
@@ -227,29 +233,56 @@ class StreamServer:
             batcher.close()
 
     def _admit(self, connection: ServerConnection, request: Request) -> Response | None:
-        """Before the handshake: token and connection count (HTTP 401 / 503)."""
+        """Before the handshake: token, connection count, an address that keeps breaking the
+        limits (HTTP 401 / 503 / 429)."""
         token = self.config.token
         authorization = request.headers.get_all("Authorization")
         if token and not token_accepted(authorization, request.path, token):
             return connection.respond(HTTPStatus.UNAUTHORIZED, "missing or wrong token\n")
         if self._active >= self.config.max_connections:
             return connection.respond(HTTPStatus.SERVICE_UNAVAILABLE, "too many connections\n")
+        if self._closing.get(_address(connection), 0) >= MAX_CLOSING_PER_ADDRESS:
+            refused = connection.respond(
+                HTTPStatus.TOO_MANY_REQUESTS,
+                f"this address's last connections broke the server's limits; "
+                f"wait {CLOSE_TIMEOUT_S:g} s\n",
+            )
+            refused.headers["Retry-After"] = f"{CLOSE_TIMEOUT_S:g}"
+            return refused
         return None
 
     async def _handle(self, ws: ServerConnection) -> None:
         self._active += 1
+        holds_slot = True
         try:
-            await self._stream(ws)
+            broken = await self._stream(ws)
+            if broken is not None:
+                ws.transport.pause_reading()  # a flood already in the socket costs nothing more
+                self._active -= 1  # no longer served: the slot is free while the close waits
+                holds_slot = False
+                await self._close_broken(ws, broken)
         except ConnectionClosed:
             pass  # the client left; its framer and post chain go with this frame
         finally:
-            self._active -= 1
+            if holds_slot:
+                self._active -= 1
 
-    async def _stream(self, ws: ServerConnection) -> None:
+    async def _close_broken(self, ws: ServerConnection, reason: str) -> None:
+        address = _address(ws)
+        self._closing[address] = self._closing.get(address, 0) + 1
+        try:
+            await ws.close(CLOSE_POLICY, reason)
+        finally:
+            left = self._closing.pop(address) - 1
+            if left:
+                self._closing[address] = left
+
+    async def _stream(self, ws: ServerConnection) -> str | None:
+        """Serve one connection until it ends; the limit it broke, if that ended it."""
         card = self.model.card
         if self._active > self.config.max_connections:
             await ws.close(CLOSE_TRY_LATER, "too many connections")
-            return
+            return None
         pipeline = FramePipeline(self.model, self.config.post)
         c = self.config
         limits = ConnectionLimits(c.max_speed, c.max_messages, c.burst_s)
@@ -263,12 +296,10 @@ class StreamServer:
                 audio = decode_pcm(message, self.config.max_message_bytes)
             except StreamProtocolError as exc:
                 await ws.close(CLOSE_UNSUPPORTED, _reason(str(exc)))
-                return
+                return None
             broken = limits.check(len(audio) / card.sample_rate, stalls.stalled())
             if broken is not None:
-                ws.transport.pause_reading()  # a flood already in the socket costs nothing more
-                await ws.close(CLOSE_POLICY, broken)
-                return
+                return broken
             pipeline.push(audio)
             windows = pipeline.take_all()
             if not windows:
@@ -278,7 +309,7 @@ class StreamServer:
                 outputs = await asyncio.gather(*(batcher.submit(w.samples, ws) for w in windows))
             except ModelError as exc:
                 await ws.close(CLOSE_INTERNAL, _reason(f"inference failed: {exc}"))
-                return
+                return None
             inferred = time.perf_counter()
             for window, raw in zip(windows, outputs, strict=True):
                 frame = pipeline.emit(window, raw, started, started, inferred, received)
@@ -291,6 +322,7 @@ class StreamServer:
                         received, time.time(), frame.values, replaced,
                     )
                 )  # fmt: skip
+        return None
 
     async def _receive(self, ws: ServerConnection, stalls: StallMeter) -> Data | None:
         """The next message, after letting every other connection take its turn; None when the
@@ -306,6 +338,11 @@ class StreamServer:
                 CLOSE_IDLE, f"idle: nothing received for {idle:g} s (server's --idle-timeout)"
             )
             return None
+
+
+def _address(connection: ServerConnection) -> str:
+    peer = connection.remote_address
+    return str(peer[0]) if isinstance(peer, tuple) and peer else "?"
 
 
 def _bound_port(server: Server, asked: int) -> int:

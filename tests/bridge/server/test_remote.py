@@ -136,3 +136,25 @@ def test_no_server_reports_and_stops_promptly(clip: Path) -> None:
         remote.stop()
     assert time.monotonic() - began < 2.5
     assert remote.finished.is_set()
+
+
+def test_a_full_server_is_reported_with_its_reason_and_joined_when_a_slot_frees(
+    start_server: Callable[..., StreamServer], clip: Path
+) -> None:
+    server = start_server(max_connections=1, max_speed=0)
+    url = f"ws://127.0.0.1:{server.port}"
+    first, second = Collect(), Collect()
+    holder = RemoteEngine(FileSource(clip, loop=True), url, [], listeners=[first])
+    waiting = RemoteEngine(FileSource(clip, loop=True), url, [], listeners=[second])
+    with holder:
+        wait_until(lambda: first.count() >= 1, "the first client's frames")
+        waiting.start()
+        try:
+            wait_until(lambda: waiting.state().reconnects >= 1, "the second client refused")
+            said = waiting.state().last_error or ""
+            assert "busy" in said and "too many connections" in said and "503" in said
+            assert second.count() == 0
+            holder.stop()
+            wait_until(lambda: second.count() >= 3, "the second client in, once the slot freed")
+        finally:
+            waiting.stop()
