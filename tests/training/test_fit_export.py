@@ -215,6 +215,36 @@ def test_cosine_schedule_and_clipping_resume_exactly(
         torch.testing.assert_close(a, b)
 
 
+def test_a_weight_average_is_what_the_checkpoint_exports_and_resumes_exactly(
+    data: Path, tmp_path: Path
+) -> None:
+    clips = _clips(data, "blendshapes")[0][:2]
+    plain = fit(resolve(overrides={**TINY, "epochs": 2}), clips, tmp_path / "plain")
+    config = resolve(overrides={**TINY, "epochs": 2, "ema_decay": 0.5})
+    whole = fit(config, clips, tmp_path / "a")
+    # the same seed trains the same weights; what the run gives is their average
+    network, state, _ = load_checkpoint(whole.run_dir / CHECKPOINT)
+    trained = state["trained_model"]
+    for name, value in plain.network.state_dict().items():
+        torch.testing.assert_close(trained[name], value, msg=name)
+    weights = {name for name, _ in network.named_parameters()}
+    moved = {
+        name for name, value in network.state_dict().items()
+        if name in weights and not torch.equal(value, trained[name])
+    }  # fmt: skip
+    assert moved == weights
+    for name, value in whole.network.state_dict().items():
+        torch.testing.assert_close(network.state_dict()[name], value, msg=name)
+    assert state["averaged_steps"] > 1
+    # stopped after one epoch and resumed: the same average as the uninterrupted run
+    first = fit(resolve(overrides={**config.to_dict(), "epochs": 1}), clips, tmp_path / "b")
+    resumed = fit(config, clips, tmp_path / "b", resume=first.run_dir)
+    for name, value in whole.network.state_dict().items():
+        torch.testing.assert_close(resumed.network.state_dict()[name], value, msg=name)
+    with pytest.raises(ConfigError, match="ema_decay must lie in"):
+        resolve(overrides={"ema_decay": 1.0})
+
+
 def test_a_run_from_before_a_config_key_existed_resumes(data: Path, tmp_path: Path) -> None:
     clips = _clips(data, "blendshapes")[0][:1]
     first = fit(resolve(overrides=TINY), clips, tmp_path)

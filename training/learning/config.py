@@ -87,6 +87,9 @@ class TrainConfig:
     dropout: float = 0.1
     smooth_l1_beta: float = 1.0
     weight_decay: float = 0.0
+    # > 0: the run keeps an exponential moving average of the weights (and batch-norm statistics)
+    # with this decay per step, and that average is what the checkpoint exports
+    ema_decay: float = 0.0
     seed: int = 0
     window_samples: int = WINDOW_SAMPLES
     hop_samples: int = HOP_SAMPLES
@@ -133,6 +136,8 @@ class TrainConfig:
             problems.append(f"grad_clip must be >= 0, got {self.grad_clip}")
         if not 0 <= self.dropout < 1:
             problems.append(f"dropout must lie in [0, 1), got {self.dropout}")
+        if not 0 <= self.ema_decay < 1:
+            problems.append(f"ema_decay must lie in [0, 1), got {self.ema_decay}")
         if self.window_samples % self.hop_samples:
             problems.append(
                 f"window_samples {self.window_samples} is not a multiple of hop {self.hop_samples}"

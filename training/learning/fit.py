@@ -18,10 +18,11 @@ import subprocess
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import torch
+from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 from torch.utils.data import DataLoader
 from tqdm import tqdm
 
@@ -214,6 +215,7 @@ def _epoch(
     config: TrainConfig,
     optimizer: Any = None,
     label: str = "",
+    average: AveragedModel | None = None,
 ) -> float:
     network.train(optimizer is not None)
     device = next(network.parameters()).device
@@ -229,6 +231,8 @@ def _epoch(
                 if config.grad_clip > 0:  # one odd batch must not throw the weights away
                     torch.nn.utils.clip_grad_norm_(network.parameters(), config.grad_clip)
                 optimizer.step()
+                if average is not None:
+                    average.update_parameters(network)
             total, count = total + loss.item() * len(audio), count + len(audio)
     return total / max(count, 1)
 
@@ -241,13 +245,16 @@ def save_checkpoint(
     epoch: int,
     history: list[dict[str, float]],
     pdm: Pdm | None,
+    average: AveragedModel | None = None,
 ) -> None:
     """Everything to rebuild the network and to resume: architecture, model args, weights,
-    optimizer state, config, epochs done, history, PDM (as tensors: loads with weights_only)."""
+    optimizer state, config, epochs done, history, PDM (as tensors: loads with weights_only).
+    With ``average``, ``model`` holds the averaged weights (the ones to export) and
+    ``trained_model`` the optimizer's, with the average's step count, to resume from."""
     state = {
         "architecture": config.architecture,
         "model_args": network.args,
-        "model": network.state_dict(),
+        "model": network.state_dict() if average is None else average.module.state_dict(),
         "optimizer": optimizer.state_dict(),
         "config": config.to_dict(),
         "epoch": epoch,
@@ -257,6 +264,9 @@ def save_checkpoint(
             "variance_kept": pdm.variance_kept,
         },
     }  # fmt: skip
+    if average is not None:
+        state["trained_model"] = network.state_dict()
+        state["averaged_steps"] = average.n_averaged
     tmp = path.with_suffix(".tmp")
     torch.save(state, tmp)
     tmp.replace(path)  # a crash mid-save leaves the previous checkpoint intact
@@ -322,6 +332,11 @@ def fit(
     optimizer = torch.optim.Adam(
         network.parameters(), lr=config.lr, weight_decay=config.weight_decay
     )
+    average = None
+    if config.ema_decay > 0:
+        average = AveragedModel(
+            network, multi_avg_fn=get_ema_multi_avg_fn(config.ema_decay), use_buffers=True
+        )
     history: list[dict[str, float]] = []
     start = 0
     if resume is not None:
@@ -334,7 +349,12 @@ def fit(
         }
         if changed:
             raise FitError(f"cannot resume {str(resume)!r}: config changed in {sorted(changed)}")
-        network.load_state_dict(saved_net.state_dict())  # onto the run's device
+        if average is not None:
+            average.module.load_state_dict(saved_net.state_dict())
+            average.n_averaged.fill_(state["averaged_steps"])
+            network.load_state_dict(state["trained_model"])  # onto the run's device
+        else:
+            network.load_state_dict(saved_net.state_dict())  # onto the run's device
         optimizer.load_state_dict(state["optimizer"])
         start, history = int(state["epoch"]), list(state["history"])
         # epochs after the last checkpoint are redone: the file must forget them too
@@ -361,17 +381,22 @@ def fit(
         for group in optimizer.param_groups:  # a function of the epoch: resumes exactly
             group["lr"] = epoch_lr(config, epoch)
         label = f"epoch {epoch + 1}/{config.epochs}" if progress else ""
-        row = {"epoch": epoch + 1, "train_loss": _epoch(network, loader, config, optimizer, label)}
+        row = {
+            "epoch": epoch + 1,
+            "train_loss": _epoch(network, loader, config, optimizer, label, average),
+        }
+        exported = network if average is None else cast(FaceNet, average.module)
         if dev_set is not None:
-            row["dev_loss"] = _epoch(network, DataLoader(dev_set, config.batch_size), config)
+            row["dev_loss"] = _epoch(exported, DataLoader(dev_set, config.batch_size), config)
         history.append(row)
         with (run_dir / "history.jsonl").open("a", encoding="utf-8") as out:
             out.write(json.dumps(row) + "\n")
         if (epoch + 1) % config.checkpoint_every == 0 or epoch + 1 == config.epochs:
             save_checkpoint(
-                run_dir / CHECKPOINT, network, optimizer, config, epoch + 1, history, pdm
+                run_dir / CHECKPOINT, network, optimizer, config, epoch + 1, history, pdm, average
             )
-    return FitResult(run_dir, network.cpu().eval(), history, pdm)
+    exported = network if average is None else cast(FaceNet, average.module)
+    return FitResult(run_dir, exported.cpu().eval(), history, pdm)
 
 
 def predict(network: FaceNet, clip: Clip) -> np.ndarray:
