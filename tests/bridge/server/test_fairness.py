@@ -89,7 +89,14 @@ async def _arrivals(ws: Any, run: GoodRun) -> None:
 
 def run_with_flooder(port: int, audio: np.ndarray, reconnect: bool) -> tuple[GoodRun, dict]:
     """The paced client streams while the flooder floods the same server."""
-    cmd = [sys.executable, str(FLOODER), "--port", str(port), "--seconds", str(SECONDS)]
+    return meanwhile_flooding(port, lambda: asyncio.run(paced_client(port, audio)), reconnect)
+
+
+def meanwhile_flooding(
+    port: int, action: Callable[[], Any], reconnect: bool, seconds: float = SECONDS
+) -> tuple[Any, dict]:
+    """``action()`` while the flooder floods the server; its result and the flooder's report."""
+    cmd = [sys.executable, str(FLOODER), "--port", str(port), "--seconds", str(seconds)]
     flooder = subprocess.Popen(
         [*cmd, *(["--reconnect"] if reconnect else [])],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
@@ -97,14 +104,14 @@ def run_with_flooder(port: int, audio: np.ndarray, reconnect: bool) -> tuple[Goo
     try:
         assert flooder.stderr is not None
         assert flooder.stderr.readline().strip() == "flooding"
-        good = asyncio.run(paced_client(port, audio))
+        result = action()
         out, err = flooder.communicate(timeout=WAIT_S)
     finally:
         if flooder.poll() is None:
             flooder.kill()
             flooder.wait()
     assert flooder.returncode == 0, err
-    return good, json.loads(out)
+    return result, json.loads(out)
 
 
 @pytest.fixture
@@ -137,23 +144,12 @@ def test_a_reconnecting_flood_leaves_room_for_new_clients(
     # Before: each flood connection closed for its rate held one of the 64 slots for its 2 s
     # close timeout, and new performers got HTTP 503 for as long as the flood went on.
     server = start_server(max_connections=4)
-    flooder = subprocess.Popen(
-        [sys.executable, str(FLOODER), "--port", str(server.port), "--seconds", "3",
-         "--reconnect"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
-    try:
-        assert flooder.stderr is not None
-        assert flooder.stderr.readline().strip() == "flooding"
+
+    def five_newcomers() -> list[str]:
         time.sleep(1.0)  # closed flood connections are waiting out their close timeout now
-        answers = [asyncio.run(_hello_from("127.0.0.2", server.port)) for _ in range(5)]
-        out, err = flooder.communicate(timeout=WAIT_S)
-    finally:
-        if flooder.poll() is None:
-            flooder.kill()
-            flooder.wait()
-    assert flooder.returncode == 0, err
-    flood = json.loads(out)
+        return [asyncio.run(_hello_from("127.0.0.2", server.port)) for _ in range(5)]
+
+    answers, flood = meanwhile_flooding(server.port, five_newcomers, reconnect=True)
     assert flood["connections"] > 4  # more than the server has slots
     assert answers == ["hello"] * 5  # another address always got in
     assert flood["refused_busy"] == 0
