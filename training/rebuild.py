@@ -81,7 +81,9 @@ SHIPPED: dict[str, Shipped] = {
         swap=True,
     ),
     "sincnet": Shipped(
-        f"the paper's SincNet (training/recipes/sincnet.toml) learned from real faces; {_JUDGED}"
+        "the paper's SincNet with a log front and a learned voice gate (training/recipes/"
+        f"sincnet.toml), learned from real faces and voice-swapped copies; {_JUDGED}",
+        swap=True,
     ),
     "cnn-paper": Shipped(
         "the paper's raw-waveform 1D-CNN at a quarter width with a log front and a learned voice "

@@ -91,7 +91,7 @@ def test_rebuild_stops_with_one_line_before_any_work(
 
 def test_every_recipe_can_be_rebuilt_and_names_its_training_data() -> None:
     assert set(SHIPPED) == {p.stem for p in RECIPES.glob("*.toml")}
-    plain = training_data(RECIPES / "sincnet.toml", trained=900, total=1000, swapped=0)
+    plain = training_data(RECIPES / "landmarks3d.toml", trained=900, total=1000, swapped=0)
     swapped = training_data(RECIPES / "neutral.toml", trained=900, total=1000, swapped=1626)
     assert "speaker s1: 900 of its 1,000 utterances" in plain and "CC BY 4.0" in plain
     assert "240 non-speech clips" in plain
