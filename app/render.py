@@ -179,6 +179,15 @@ def _open_models(stack: ExitStack, models: list[Model | str | Path]) -> list[Mod
     return loaded
 
 
+def panel_labels(models: list[Model]) -> list[str]:
+    """Each panel's caption: the model's name, and its file's name too when two panels share a
+    name (an old and a new file of the same model, compared)."""
+    names = [m.card.name for m in models]
+    if len(set(names)) == len(names):
+        return names
+    return [f"{m.card.name} ({m.path.name})" for m in models]
+
+
 def render_video(
     source: str | Path,
     out: str | Path,
@@ -243,7 +252,11 @@ def _encode(
     card = models[0].card
     total = math.ceil(len(audio) / card.hop_samples)
     fps = Fraction(card.sample_rate, card.hop_samples)
-    painters = [FramePainter(size, shape_view(rest_face(m)), m.card.name) for m in models]
+    labels = panel_labels(models)
+    painters = [
+        FramePainter(size, shape_view(rest_face(m)), lab)
+        for m, lab in zip(models, labels, strict=True)
+    ]
     faces = [video_faces(audio, m, post, profile) for m in models]
     hop = card.hop_samples
     muxer = _Muxer(out, frame_size, fps, card.sample_rate)
@@ -268,5 +281,5 @@ def _encode(
         raise
     os.replace(muxer.path, out)
     seconds = len(audio) / card.sample_rate
-    name = " | ".join(m.card.name for m in models)
+    name = " | ".join(labels)
     return RenderResult(out, total, frame_size, fps, seconds, muxer.codec, name)

@@ -54,7 +54,7 @@ from talkrig.models.builders import build_test_model, make_card
 from talkrig.models.contract import Representation
 from talkrig.models.errors import ModelError
 from talkrig.models.loader import load_model
-from talkrig.models.registry import DEFAULT_MODEL
+from talkrig.models.registry import DEFAULT_MODEL, Registry
 
 # The sync checks use the energy baseline: its mouth follows loudness frame by frame, so a
 # one-frame placement error shows; a trained model's mouth is a softer function of the sound.
@@ -270,6 +270,16 @@ def test_compare_size_is_checked_for_the_doubled_width(
     with pytest.raises(RenderError, match="video size 4200x240"):
         render_video(speech, tmp_path / "a.mp4", ENERGY, size=(2100, 240), compare=ENERGY)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_two_files_of_one_model_are_told_apart_by_their_file_names(
+    qapp: object, speech: Path, tmp_path: Path
+) -> None:
+    # an old and a retrained file carry the same card name; the captions must still differ
+    old = tmp_path / "old.onnx"
+    old.write_bytes(Registry().find(ENERGY).path.read_bytes())
+    both = render_video(speech, tmp_path / "ab.mp4", ENERGY, size=(160, 120), compare=old)
+    assert both.model == f"{ENERGY} ({Registry().find(ENERGY).path.name}) | {ENERGY} (old.onnx)"
 
 
 def test_models_with_other_hops_or_broken_files_cannot_be_compared(
