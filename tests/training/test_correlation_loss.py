@@ -7,7 +7,7 @@ import torch
 
 from talkrig.models import arkit
 from talkrig.training.learning.config import ConfigError, TrainConfig
-from talkrig.training.learning.fit import face_loss, segment_correlation_loss
+from talkrig.training.learning.losses import face_loss, segment_correlation_loss
 
 
 def _tracks(segments: int = 3, frames: int = 25, columns: int = 4) -> torch.Tensor:

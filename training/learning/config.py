@@ -75,7 +75,7 @@ class TrainConfig:
     phone_weight: float = 0.002  # the phone head's cross-entropy beside the face loss
     # > 0: beside the face loss, this times (1 - Pearson r) of each moving column (blendshapes:
     # mouth and jaw only) over each segment's voiced frames: the judge scores r, which a
-    # per-frame loss only approaches (fit.segment_correlation_loss)
+    # per-frame loss only approaches (losses.segment_correlation_loss)
     corr_weight: float = 0.0
     epochs: int = 20
     batch_size: int = 32  # segments per batch (windows when segment_frames = 1, as in the paper)

@@ -187,7 +187,7 @@ def voice_distance(clip: Clip) -> np.ndarray:
 
 
 def with_voice_targets(clips: Sequence[Clip], shut_after_ms: float = 0.0) -> list[Clip]:
-    """``clips`` with one more target column for the voice gate (fit.gated_loss): 0 in every
+    """``clips`` with one more target column for the voice gate (losses.gated_loss): 0 in every
     non-speech clip; in speech, 1 where the voice sounds, and in its pauses -1 (no gate target)
     or, with ``shut_after_ms`` > 0, 0 from that far from the voice on: the mouth is taught to
     close once a voice has stopped. A copy (``ID~...``) takes its voicing from its clean
@@ -215,7 +215,7 @@ def with_voice_targets(clips: Sequence[Clip], shut_after_ms: float = 0.0) -> lis
 
 
 def with_phone_targets(clips: Sequence[Clip], phones: Mapping[str, np.ndarray]) -> list[Clip]:
-    """``clips`` with one more target column for the phone head (fit.gated_loss): the class of
+    """``clips`` with one more target column for the phone head (losses.gated_loss): the class of
     the phone sounding at each frame (``phone_labels.py``), -1 where unknown: non-speech clips,
     clips ``phones`` lacks, a retimed voice copy. A room or bed copy (``ID~...``) keeps its
     original's timing and so its phones."""
