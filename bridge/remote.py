@@ -186,7 +186,7 @@ class RemoteEngine(BaseEngine):
                 if code in (401, 403):
                     raise RemoteError(f"{self.url}: the server refused the token ({code})") from exc
                 if code in (429, 503):  # the server's reason: full, or this address refused
-                    said = exc.response.body.decode("utf-8", "replace").strip()[:200]
+                    said = _printable(bytes(exc.response.body)) or "no reason given"
                     self._set("reconnecting", f"{where(self.url)} is busy: {said} (HTTP {code})")
                 else:
                     self._set("reconnecting", f"{where(self.url)} answered HTTP {code} — is it "
@@ -383,3 +383,10 @@ class _Session:
             server_ms, 1000.0 * (sent - available), sent, skipped, stream_time, audio_time
         )
         owner._notify(frame)
+
+
+def _printable(body: bytes, limit: int = 200) -> str:
+    """A server's refusal text fit for one log line: decoded leniently, control characters and
+    line breaks as spaces, at most ``limit`` characters."""
+    text = body[: 4 * limit].decode("utf-8", "replace")
+    return " ".join("".join(c if c.isprintable() else " " for c in text).split())[:limit]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import socket
 import threading
 import time
 from collections.abc import Callable
@@ -158,3 +160,32 @@ def test_a_full_server_is_reported_with_its_reason_and_joined_when_a_slot_frees(
             wait_until(lambda: second.count() >= 3, "the second client in, once the slot freed")
         finally:
             waiting.stop()
+
+
+def test_a_refusal_with_a_garbage_body_is_one_readable_line(clip: Path) -> None:
+    # not a TalkRig server: a 503 whose body is binary junk, escape codes and line breaks
+    junk = b"\x1b[2Jfull\r\n\x00\xff\xfe" + bytes(range(256)) * 40
+    listener = socket.create_server(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+
+    def answer_503s() -> None:
+        listener.settimeout(WAIT_S)
+        with contextlib.suppress(OSError):
+            while True:
+                conn, _ = listener.accept()
+                with conn:
+                    conn.recv(65_536)
+                    head = f"HTTP/1.1 503 Busy\r\nContent-Length: {len(junk)}\r\n\r\n"
+                    conn.sendall(head.encode() + junk)
+
+    threading.Thread(target=answer_503s, daemon=True).start()
+    remote = RemoteEngine(FileSource(clip, loop=True), f"ws://127.0.0.1:{port}", [])
+    remote.start()
+    try:
+        wait_until(lambda: remote.state().reconnects >= 1, "the refusal")
+        said = remote.state().last_error or ""
+    finally:
+        remote.stop()
+        listener.close()
+    assert "is busy: [2Jfull" in said and "(HTTP 503)" in said  # no escape, no line break
+    assert said.isprintable() and len(said) < 300
