@@ -243,6 +243,13 @@ def test_a_weight_average_is_what_the_checkpoint_exports_and_resumes_exactly(
         torch.testing.assert_close(resumed.network.state_dict()[name], value, msg=name)
     with pytest.raises(ConfigError, match="ema_decay must lie in"):
         resolve(overrides={"ema_decay": 1.0})
+    # a checkpoint that lost its trained weights cannot resume: one error naming the run
+    state = torch.load(first.run_dir / CHECKPOINT, weights_only=False)
+    del state["trained_model"]
+    torch.save(state, first.run_dir / CHECKPOINT)
+    more = resolve(overrides={**config.to_dict(), "epochs": 3})
+    with pytest.raises(FitError, match="no trained weights"):
+        fit(more, clips, tmp_path / "b", resume=first.run_dir)
 
 
 def test_a_run_from_before_a_config_key_existed_resumes(data: Path, tmp_path: Path) -> None:

@@ -270,6 +270,9 @@ def fit(
         if changed:
             raise FitError(f"cannot resume {str(resume)!r}: config changed in {sorted(changed)}")
         if average is not None:
+            if "trained_model" not in state or "averaged_steps" not in state:
+                raise FitError(f"cannot resume {str(resume)!r}: its checkpoint has no trained "
+                               "weights beside the averaged ones")  # fmt: skip
             average.module.load_state_dict(saved_net.state_dict())
             average.n_averaged.fill_(state["averaged_steps"])
             network.load_state_dict(state["trained_model"])  # onto the run's device
