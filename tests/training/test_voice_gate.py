@@ -157,6 +157,31 @@ def test_non_speech_trains_the_gate_and_leaves_the_face_head_alone() -> None:
     assert float(on_speech[:-1].abs().max()) > 0.0
 
 
+def test_the_correlation_term_can_be_kept_off_the_gate() -> None:
+    net = _gated()  # eval: no dropout, so the three passes see the same network
+    clip = with_voice_targets([_speech(seed=3)])[0]
+    frames = len(clip.targets)
+    audio = torch.zeros(1, net.window_samples + (frames - 1) * HOP_SAMPLES)
+    audio[0, : len(clip.audio)] = torch.from_numpy(clip.audio[: audio.shape[1]])
+    targets, valid = torch.from_numpy(clip.targets)[None], torch.ones(1, frames, dtype=torch.bool)
+
+    def grad(**sets: float) -> torch.Tensor:
+        config = resolve(overrides={"architecture": "mel-cnn", "voice_gate": 1, **sets})
+        net.zero_grad()
+        gated_loss(net, audio, targets, valid, config).backward()
+        return net.head.weight.grad.detach().clone()
+
+    plain, through, kept_off = grad(), grad(corr_weight=1.0), grad(corr_weight=1.0, corr_gate=0)
+    # the term teaches the face head either way (the last row is the gate's logit)...
+    assert float((through[:-1] - plain[:-1]).abs().max()) > 0.0
+    torch.testing.assert_close(kept_off[:-1], through[:-1])
+    # ...and the gate only with corr_gate = 1
+    assert float((through[-1] - plain[-1]).abs().max()) > 0.0
+    torch.testing.assert_close(kept_off[-1], plain[-1])
+    with pytest.raises(ConfigError, match="corr_gate must be 0 or 1"):
+        TrainConfig(corr_gate=2)
+
+
 def test_a_gate_needs_a_gated_network_and_non_speech_clips(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="voice_gate needs"):
         TrainConfig(architecture="lstm", voice_gate=1)

@@ -77,6 +77,8 @@ class TrainConfig:
     # mouth and jaw only) over each segment's voiced frames: the judge scores r, which a
     # per-frame loss only approaches (losses.segment_correlation_loss)
     corr_weight: float = 0.0
+    # 0: the correlation term teaches the face head only, not the voice gate (losses.gated_loss)
+    corr_gate: int = 1
     epochs: int = 20
     batch_size: int = 32  # segments per batch (windows when segment_frames = 1, as in the paper)
     segment_frames: int = 25  # frames predicted per example in one fully-convolutional pass
@@ -161,6 +163,8 @@ class TrainConfig:
                 )
         if not -120.0 <= self.log_floor_db <= -20.0:
             problems.append(f"log_floor_db must lie in [-120, -20], got {self.log_floor_db}")
+        if self.corr_gate not in (0, 1):
+            problems.append(f"corr_gate must be 0 or 1, got {self.corr_gate}")
         if self.log_front not in (0, 1):
             problems.append(f"log_front must be 0 or 1, got {self.log_front}")
         elif self.log_front and self.architecture not in ("cnn", "sincnet"):

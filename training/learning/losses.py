@@ -42,11 +42,17 @@ def segment_correlation_loss(
 
 
 def face_loss(
-    face: torch.Tensor, targets: torch.Tensor, valid: torch.Tensor, config: TrainConfig
+    face: torch.Tensor,
+    targets: torch.Tensor,
+    valid: torch.Tensor,
+    config: TrainConfig,
+    corr_face: torch.Tensor | None = None,
 ) -> torch.Tensor:
-    """Smooth-L1 over the valid frames plus, with ``corr_weight``, the correlation term."""
+    """Smooth-L1 over the valid frames plus, with ``corr_weight``, the correlation term (of
+    ``corr_face`` where given, else of ``face``)."""
     loss = masked_smooth_l1(face, targets, valid, config.smooth_l1_beta)
     if config.corr_weight > 0:
+        face = face if corr_face is None else corr_face
         if config.representation == "blendshapes":  # no voice tells a blink or a brow
             face, targets = face[..., _MOUTH_COLUMNS], targets[..., _MOUTH_COLUMNS]
         loss = loss + config.corr_weight * segment_correlation_loss(face, targets, valid)
@@ -67,7 +73,8 @@ def gated_loss(
     1 voice, 0 non-speech or a long pause (no face loss: the gate alone shuts the mouth), -1 a
     pause in speech (no gate target). Targets without those columns (a dev set) get the plain
     face loss."""
-    face, logits, phone_logits = network.heads(audio)
+    head, logits, phone_logits = network.parts(audio)
+    face = head if logits is None else network.gate(head, logits)
     extra = targets[..., face.shape[-1] :]
     targets = targets[..., : face.shape[-1]]
     if extra.shape[-1] == 0:
@@ -86,5 +93,8 @@ def gated_loss(
     bce = torch.nn.functional.binary_cross_entropy_with_logits(
         logits, voice.clamp(min=0.0), reduction="none"
     )
-    loss = loss + face_loss(face, targets, valid & (voice != 0), config)
+    # with corr_gate = 0 the correlation term sees the gate as it is but cannot move it: only
+    # the gate's own cross-entropy teaches it when a voice sounds
+    corr_face = None if config.corr_gate else network.gate(head, logits.detach())
+    loss = loss + face_loss(face, targets, valid & (voice != 0), config, corr_face)
     return loss + config.gate_weight * (bce * known).sum() / known.sum().clamp(min=1.0)

@@ -65,11 +65,19 @@ class FaceNet(nn.Module):
         """The face ``(B, T, out_dim)``, the voice gate's logits ``(B, T)`` and the phone
         classifier's logits ``(B, T, phones)`` (``None`` for a head the network lacks). The
         phone head only teaches the shared layers during training: the face ignores it."""
+        face, logits, phone_logits = self.parts(audio)
+        return (face if logits is None else self.gate(face, logits)), logits, phone_logits
+
+    def parts(
+        self, audio: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor | None, torch.Tensor | None]:
+        """As :meth:`heads`, but the face head's output before the gate."""
         raw, phone_logits = self._raw(audio), None
         if self.phones:
             raw, phone_logits = raw[..., : -self.phones], raw[..., -self.phones :]
-        face, logits = self.gated(raw) if self.voice_gate else (raw, None)
-        return face, logits, phone_logits
+        if not self.voice_gate:
+            return raw, None, phone_logits
+        return raw[..., :-1], raw[..., -1], phone_logits
 
     def _add_heads(self, voice_gate: bool, phones: int = 0) -> int:
         """Set up a voice gate (or none) and a phone head of ``phones`` classes (or none): the
@@ -79,14 +87,13 @@ class FaceNet(nn.Module):
             self.register_buffer("rest", torch.zeros(self.out_dim))
         return int(voice_gate) + phones
 
-    def gated(self, raw: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """``raw`` ``(B, T, out_dim + 1)``, the last column a voice gate's logit → the face
-        ``rest + σ(gate) · (face − rest)`` and the logits. Where the gate is shut the face is the
+    def gate(self, face: torch.Tensor, logits: torch.Tensor) -> torch.Tensor:
+        """The face head's ``face`` ``(B, T, out_dim)`` through the voice gate's ``logits``
+        ``(B, T)``: ``rest + σ(logit) · (face − rest)``. Where the gate is shut the face is the
         rest face whatever the face head says, so music and noise need not be taught to the face
         head, which is then free to follow any voice (docs/model-studies.md, "Voice gate")."""
-        face, logit = raw[..., :-1], raw[..., -1:]
         rest = self.get_buffer("rest")
-        return rest + torch.sigmoid(logit) * (face - rest), logit[..., 0]
+        return rest + torch.sigmoid(logits).unsqueeze(-1) * (face - rest)
 
     def forward(self, windows: torch.Tensor) -> torch.Tensor:
         """``(B, window_samples)`` float32 → ``(B, out_dim)``: the predicted frame's output."""
