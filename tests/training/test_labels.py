@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import random
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -203,6 +205,25 @@ def test_missing_or_garbage_model_is_named(tmp_path: Path, face_model: Path) -> 
     (tmp_path / "junk.task").write_bytes(b"junk" * 100)
     with pytest.raises(LabelError, match=r"junk\.task"):
         FaceLandmarker(tmp_path / "junk.task")
+
+
+def test_labelling_keeps_mediapipes_native_warnings_out_of_the_terminal(
+    face_model: Path, grid_clip: Utterance
+) -> None:
+    # in a child process, so that what MediaPipe's C++ side writes to stderr is seen as a
+    # terminal would see it: three warnings per video before they were kept back
+    script = (
+        "import sys; from talkrig.training.data.landmarker import FaceLandmarker\n"
+        "marker = FaceLandmarker(sys.argv[1])\n"
+        "for _ in range(2): print(int(marker.label_video(sys.argv[2]).found.sum()))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script, str(face_model), grid_clip.source],
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert [int(n) > 50 for n in done.stdout.split()] == [True, True]  # faces were found
+    assert done.stderr == ""
 
 
 def test_cache_round_trip_is_atomic(grid_clip: Utterance, tmp_path: Path) -> None:

@@ -10,7 +10,11 @@ Licence: MediaPipe and the Face Landmarker bundle are Apache-2.0.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import os
+import sys
+import tempfile
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -62,6 +66,28 @@ def blendshapes_by_name(names: Sequence[str], scores: Sequence[float]) -> np.nda
     return np.clip(out, 0.0, 1.0)
 
 
+@contextmanager
+def _native_stderr_kept(limit: int = 400) -> Iterator[Any]:
+    """Inside, whatever is written to file descriptor 2 (native code's logs included) goes to a
+    temporary file; yields a function giving its last ``limit`` characters on one line."""
+    sys.stderr.flush()
+    with tempfile.TemporaryFile() as log:
+        saved = os.dup(2)
+        os.dup2(log.fileno(), 2)
+
+        def kept() -> str:
+            log.flush()
+            log.seek(0)
+            return " ".join(log.read().decode("utf-8", "replace").split())[-limit:]
+
+        try:
+            yield kept
+        finally:
+            sys.stderr.flush()
+            os.dup2(saved, 2)
+            os.close(saved)
+
+
 class FaceLandmarker:
     """Labels whole videos with MediaPipe. Single-threaded: one caller at a time.
 
@@ -91,12 +117,18 @@ class FaceLandmarker:
     def _create(self) -> Any:
         from mediapipe.tasks.python import vision
 
-        try:
-            return vision.FaceLandmarker.create_from_options(self._options)
-        except (RuntimeError, ValueError, OSError) as exc:
-            raise LabelError(
-                f"MediaPipe model {str(self.model_path)!r} is unusable: {exc}"
-            ) from exc
+        # MediaPipe's C++ side writes three warnings to stderr for every tracker it builds, one
+        # tracker per video: 3,000 lines over GRID s1 that bury the progress bar and say nothing
+        # a user can act on. They are kept, and shown only when the build fails.
+        with _native_stderr_kept() as kept:
+            try:
+                return vision.FaceLandmarker.create_from_options(self._options)
+            except (RuntimeError, ValueError, OSError) as exc:
+                log = kept()
+                said = f" (MediaPipe said: {log})" if log else ""
+                raise LabelError(
+                    f"MediaPipe model {str(self.model_path)!r} is unusable: {exc}{said}"
+                ) from exc
 
     def label_video(self, path: str | Path) -> VideoLabels:
         """Run the landmarker over every frame of ``path`` (a fresh tracker per video, since VIDEO
