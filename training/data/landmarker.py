@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -67,7 +67,7 @@ def blendshapes_by_name(names: Sequence[str], scores: Sequence[float]) -> np.nda
 
 
 @contextmanager
-def _native_stderr_kept(limit: int = 400) -> Iterator[Any]:
+def _native_stderr_kept(limit: int = 400) -> Iterator[Callable[[], str]]:
     """Inside, whatever is written to file descriptor 2 (native code's logs included) goes to a
     temporary file; yields a function giving its last ``limit`` characters on one line."""
     sys.stderr.flush()
