@@ -4,10 +4,10 @@
     # RUN: a fit's run folder of a gated blendshape model; OUT.onnx: where the export goes;
     # DATA: the shared data folder (the judge's); S1: prepare's folder of GRID s1 (data/grid_s1)
 
-Exports ``RUN`` as ``talkrig train export --neutral-rest`` does, but with the gate's logit
-lowered by ``OFFSET`` in the graph (the face is ``rest + σ(logit − OFFSET) · (face − rest)``),
-then runs ``talkrig train judge`` on it and writes its figures beside it (``OUT.json``). The
-offset moves the gate's threshold after training, so no run is needed to try one.
+Exports ``RUN`` as ``talkrig train export --neutral-rest --gate-offset OFFSET`` (the face is
+``rest + σ(logit − OFFSET) · (face − rest)``), then runs ``talkrig train judge`` on it and
+writes its figures beside it (``OUT.json``). The offset moves the gate's threshold after
+training, so no run is needed to try one.
 """
 
 from __future__ import annotations
@@ -15,29 +15,15 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-import torch
-
 from talkrig.training.cli import main as train
-from talkrig.training.learning import networks
 
 
-def offset_gate(offset: float) -> None:
-    """Every network built from now on gates with its logit lowered by ``offset``."""
-    gate = networks.FaceNet.gate
-
-    def lowered(self: networks.FaceNet, face: torch.Tensor, logits: torch.Tensor) -> torch.Tensor:
-        return gate(self, face, logits - offset)
-
-    networks.FaceNet.gate = lowered  # type: ignore[method-assign]
-
-
-def run(run_dir: Path, offset: float, out: Path, data: Path, s1: Path) -> None:
-    offset_gate(offset)
+def run(run_dir: Path, offset: str, out: Path, data: Path, s1: Path) -> None:
     out.parent.mkdir(parents=True, exist_ok=True)
     status = train([
         "train", "export", str(run_dir), "--out", str(out), "--name", out.stem,
         "--training-data", f"a study export of {run_dir.name}", "--license", "study only",
-        "--neutral-rest",
+        "--neutral-rest", "--gate-offset", offset,
     ])  # fmt: skip
     if status:
         sys.exit(status)
@@ -49,4 +35,4 @@ if __name__ == "__main__":
     if len(sys.argv) != 6:
         sys.exit(__doc__)
     run_dir, offset, out, data, s1 = sys.argv[1:]
-    run(Path(run_dir), float(offset), Path(out), Path(data), Path(s1))
+    run(Path(run_dir), offset, Path(out), Path(data), Path(s1))

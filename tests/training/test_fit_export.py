@@ -312,6 +312,8 @@ def test_cli_fit_export_report(
     assert train_main(["train", *argv]) == 0
     with load_model(out) as model:
         assert model.card.metrics["MAE all"] == pytest.approx(metrics["MAE all"])
+    assert train_main(["train", *argv, "--gate-offset", "1"]) == 2
+    assert "--gate-offset needs a run with a voice gate" in capsys.readouterr().err
     assert train_main(["train", "report", str(runs)]) == 0
     assert "MAE all" in capsys.readouterr().out
     assert train_main(["train", "fit", str(tmp_path / "nowhere"), "--runs", str(runs)]) == 2

@@ -12,6 +12,7 @@ import torch
 from talkrig.models import arkit
 from talkrig.models.contract import HOP_SAMPLES, Representation
 from talkrig.models.loader import load_model
+from talkrig.training.cli import main as train_main
 from talkrig.training.learning.config import ConfigError, TrainConfig, resolve
 from talkrig.training.learning.dataset import Clip
 from talkrig.training.learning.export import card_for, export_onnx
@@ -229,3 +230,24 @@ def test_a_gated_fit_exports_an_onnx_model_that_rests_on_music(
         on_voice = float(model(voice[None].astype(np.float32))[0, JAW])
     # the gate output is in the graph: an unseen chord rests, the synthetic "voice" opens
     assert on_music < 0.02 and on_voice > 0.1, (on_music, on_voice)
+    # exported with the gate's logit lowered, the same voice opens the mouth less
+    (run,) = (tmp_path / "runs").iterdir()
+    offset = tmp_path / "offset.onnx"
+    export = ["train", "export", str(run), "--out", str(offset), "--name", "gated",
+              "--training-data", "synthetic"]  # fmt: skip
+    assert train_main([*export, "--gate-offset", "4"]) == 0
+    with load_model(offset) as model:
+        lowered = float(model(voice[None].astype(np.float32))[0, JAW])
+    assert lowered < 0.5 * on_voice, (lowered, on_voice)
+
+
+def test_a_bad_gate_offset_is_one_clear_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    export = ["train", "export", str(tmp_path / "run"), "--out", str(tmp_path / "x.onnx"),
+              "--name", "x", "--training-data", "synthetic", "--gate-offset"]  # fmt: skip
+    for bad in ("nan", "-1", "11", "lots"):
+        with pytest.raises(SystemExit) as exit_info:
+            train_main([*export, bad])
+        assert exit_info.value.code == 2
+        assert f"a number from 0 to 10, not '{bad}'" in capsys.readouterr().err

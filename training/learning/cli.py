@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -195,6 +196,10 @@ def cmd_export(args: argparse.Namespace) -> int:
 
     network, state, pdm = load_checkpoint(args.run / CHECKPOINT)
     config = TrainConfig(**state["config"])
+    if args.gate_offset:
+        if not network.voice_gate:
+            raise ReportError(f"--gate-offset needs a run with a voice gate; {args.run} has none")
+        network.gate_offset = args.gate_offset
     representation = Representation(config.representation)
     face_map = None
     if args.face_map is not None:
@@ -334,6 +339,17 @@ def add_learning_commands(sub: Any) -> None:
     face.set_defaults(func=guarded("face-map", cmd_face_map))
 
 
+def _finite_offset(text: str) -> float:
+    """``--gate-offset``: a number of logits in [0, 10] (10 keeps the mouth shut on anything)."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not 0.0 <= value <= 10.0:
+        raise argparse.ArgumentTypeError(f"a number from 0 to 10, not {text!r}")
+    return value
+
+
 def _add_export(sub: Any) -> None:
     export = sub.add_parser("export", help="a run's checkpoint → ONNX file with model card")
     export.add_argument("run", type=Path, help="run folder")
@@ -352,6 +368,14 @@ def _add_export(sub: Any) -> None:
         action="store_true",
         help="blendshapes measured from the model's own face in silence, eyes kept still: the "
         "avatar rests at ARKit's neutral, not at the training speaker's resting face",
+    )
+    export.add_argument(
+        "--gate-offset",
+        type=_finite_offset,
+        default=0.0,
+        metavar="LOGITS",
+        help="lower the voice gate's logit by this in the graph, so the gate opens less readily "
+        "(0-10; default 0)",
     )
     export.add_argument("--metrics", type=Path, help="`train judge --json` results for the card")
     export.set_defaults(func=guarded("export", cmd_export))

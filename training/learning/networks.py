@@ -49,6 +49,9 @@ class FaceNet(nn.Module):
         self.args: dict[str, Any] = {}
 
     voice_gate = False  # networks that take ``voice_gate=True`` have one more output
+    # lowers the gate's logit, so the gate opens less readily: set at export (training leaves it
+    # 0, where the network would only learn it back); docs/model-studies.md, "The last hundredth"
+    gate_offset = 0.0
     phones = 0  # networks that take ``phones=N`` have N more outputs: a phone classifier
 
     def _raw(self, audio: torch.Tensor) -> torch.Tensor:
@@ -93,7 +96,7 @@ class FaceNet(nn.Module):
         rest face whatever the face head says, so music and noise need not be taught to the face
         head, which is then free to follow any voice (docs/model-studies.md, "Voice gate")."""
         rest = self.get_buffer("rest")
-        return rest + torch.sigmoid(logits).unsqueeze(-1) * (face - rest)
+        return rest + torch.sigmoid(logits - self.gate_offset).unsqueeze(-1) * (face - rest)
 
     def forward(self, windows: torch.Tensor) -> torch.Tensor:
         """``(B, window_samples)`` float32 → ``(B, out_dim)``: the predicted frame's output."""
