@@ -95,6 +95,7 @@ def gated_loss(
     )
     # with corr_gate = 0 the correlation term sees the gate as it is but cannot move it: only
     # the gate's own cross-entropy teaches it when a voice sounds
-    corr_face = None if config.corr_gate else network.gate(head, logits.detach())
+    off_gate = config.corr_weight > 0 and not config.corr_gate
+    corr_face = network.gate(head, logits.detach()) if off_gate else None
     loss = loss + face_loss(face, targets, valid & (voice != 0), config, corr_face)
     return loss + config.gate_weight * (bce * known).sum() / known.sum().clamp(min=1.0)

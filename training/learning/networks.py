@@ -96,7 +96,9 @@ class FaceNet(nn.Module):
         rest face whatever the face head says, so music and noise need not be taught to the face
         head, which is then free to follow any voice (docs/model-studies.md, "Voice gate")."""
         rest = self.get_buffer("rest")
-        return rest + torch.sigmoid(logits - self.gate_offset).unsqueeze(-1) * (face - rest)
+        if self.gate_offset:  # no extra node in the graph of a model exported without one
+            logits = logits - self.gate_offset
+        return rest + torch.sigmoid(logits).unsqueeze(-1) * (face - rest)
 
     def forward(self, windows: torch.Tensor) -> torch.Tensor:
         """``(B, window_samples)`` float32 → ``(B, out_dim)``: the predicted frame's output."""
