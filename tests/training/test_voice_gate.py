@@ -13,10 +13,12 @@ from talkrig.models import arkit
 from talkrig.models.contract import HOP_SAMPLES, Representation
 from talkrig.models.loader import load_model
 from talkrig.training.cli import main as train_main
-from talkrig.training.learning.config import ConfigError, TrainConfig, resolve
+from talkrig.training.judging.judge import nonspeech_openings
+from talkrig.training.learning import cli as learning_cli
+from talkrig.training.learning.config import CHECKPOINT, ConfigError, TrainConfig, resolve
 from talkrig.training.learning.dataset import Clip
 from talkrig.training.learning.export import card_for, export_onnx
-from talkrig.training.learning.fit import FitError, fit, gated_loss
+from talkrig.training.learning.fit import FitError, fit, gated_loss, save_checkpoint
 from talkrig.training.learning.networks import build_network
 from talkrig.training.learning.real_mix import (
     bed_copy,
@@ -251,3 +253,83 @@ def test_a_bad_gate_offset_is_one_clear_error(
             train_main([*export, bad])
         assert exit_info.value.code == 2
         assert f"a number from 0 to 10, not '{bad}'" in capsys.readouterr().err
+
+
+def _open_gate_run(folder: Path, nonspeech_target: float = 0.0) -> Path:
+    """A run folder of a gated mel-cnn whose gate is open whatever sounds and whose face head is
+    untrained: its mouth moves on music and noise until a gate offset shuts it."""
+    net = _gated(rest=0.0)
+    with torch.no_grad():
+        net.head.weight[-1] = 0.0  # the gate's logit: 6 on any input
+        net.head.bias[-1] = 6.0
+    overrides = {"architecture": "mel-cnn", "voice_gate": 1, "nonspeech_target": nonspeech_target}
+    config = resolve(overrides=overrides)
+    folder.mkdir(parents=True, exist_ok=True)
+    optimizer = torch.optim.Adam(net.parameters())
+    save_checkpoint(folder / CHECKPOINT, net, optimizer, config, 1, [], None)
+    return folder
+
+
+def _training_nonspeech_p95(path: Path) -> float:
+    with load_model(path) as model:
+        openings = nonspeech_openings(model, "train")
+    return float(np.percentile(np.concatenate(list(openings.values())), 95))
+
+
+def test_export_picks_the_smallest_gate_offset_that_rests_on_the_training_nonspeech_sounds(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def export(run: Path, name: str, *options: str) -> Path:
+        out = tmp_path / f"{name}.onnx"
+        argv = ["train", "export", str(run), "--out", str(out), "--name", name,
+                "--training-data", "synthetic", "--neutral-rest", *options]  # fmt: skip
+        assert train_main(argv) == 0
+        return out
+
+    wide_open = _training_nonspeech_p95(export(_open_gate_run(tmp_path / "a"), "open"))
+    assert wide_open > 0.01, wide_open  # the untrained face head moves on music and noise
+    target = wide_open / 3
+    # the recipe's nonspeech_target, kept in the run's config, is what export aims at by default
+    picked = export(_open_gate_run(tmp_path / "b", nonspeech_target=target), "picked")
+    with load_model(picked) as model:
+        offset = model.card.metrics["gate: offset"]
+        rest = model.card.metrics["gate: non-speech p95 (training split)"]
+        description = model.card.description
+    assert offset > 0 and offset % 0.5 == 0, offset
+    assert rest == pytest.approx(_training_nonspeech_p95(picked), abs=1e-4) and rest <= target
+    # the step below it is not enough: the smallest offset that gets there, no more
+    below = export(tmp_path / "a", "below", "--gate-offset", f"{offset - 0.5:g}")
+    assert _training_nonspeech_p95(below) > target
+    assert f"voice gate offset {offset:g} logits" in description
+    assert f"at most {target:g}" in description
+    assert f"gate offset {offset:g}: training non-speech p95" in capsys.readouterr().out
+    # an offset given by hand wins over the recipe's target, and is said in the card
+    by_hand = export(tmp_path / "b", "by-hand", "--gate-offset", "1")
+    with load_model(by_hand) as model:
+        assert model.card.metrics["gate: offset"] == 1.0
+        assert model.card.description == "voice gate offset 1 logits"
+
+
+def test_a_nonspeech_target_out_of_reach_or_out_of_range_is_one_clear_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    run = _open_gate_run(tmp_path / "run")
+    export = ["train", "export", str(run), "--out", str(tmp_path / "x.onnx"), "--name", "x",
+              "--training-data", "synthetic"]  # fmt: skip
+    monkeypatch.setattr(learning_cli, "OFFSET_MAX", 1.0)  # three tries, not twenty-one
+    assert train_main([*export, "--nonspeech-target", "0.00001"]) == 2
+    assert "no gate offset up to 1 keeps the mouth at most 1e-05 open" in capsys.readouterr().err
+    assert not (tmp_path / "x.onnx").exists()
+    for bad in ("nan", "-0.1", "1", "half"):
+        with pytest.raises(SystemExit) as exit_info:
+            train_main([*export, "--nonspeech-target", bad])
+        assert exit_info.value.code == 2
+        assert f"a jawOpen value from 0 to below 1, not '{bad}'" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exit_info:
+        train_main([*export, "--nonspeech-target", "0.03", "--gate-offset", "1"])
+    assert exit_info.value.code == 2
+    assert "not allowed with argument" in capsys.readouterr().err
+    with pytest.raises(ConfigError, match="nonspeech_target needs voice_gate = 1"):
+        resolve(overrides={"architecture": "mel-cnn", "nonspeech_target": 0.03})
+    with pytest.raises(ConfigError, match="nonspeech_target must lie in"):
+        resolve(overrides={"architecture": "mel-cnn", "voice_gate": 1, "nonspeech_target": 1.5})

@@ -27,6 +27,7 @@ from .folds import read_folds, speaker_folds, split, write_folds
 
 if TYPE_CHECKING:  # the parser must not import torch (dataset.py does)
     from .dataset import Clip
+    from .networks import FaceNet
 
 METRICS_FILE = "metrics.json"
 
@@ -196,10 +197,15 @@ def cmd_export(args: argparse.Namespace) -> int:
 
     network, state, pdm = load_checkpoint(args.run / CHECKPOINT)
     config = TrainConfig(**state["config"])
-    if args.gate_offset:
-        if not network.voice_gate:
-            raise ReportError(f"--gate-offset needs a run with a voice gate; {args.run} has none")
-        network.gate_offset = args.gate_offset
+    target = config.nonspeech_target if args.nonspeech_target is None else args.nonspeech_target
+    if args.gate_offset is not None:
+        target = 0.0  # an offset given by hand wins over the recipe's target
+    if (args.gate_offset or target) and not network.voice_gate:
+        option = "--gate-offset" if args.gate_offset else "a non-speech target"
+        raise ReportError(f"{option} needs a run with a voice gate; {args.run} has none")
+    if target and pdm is not None:
+        raise ReportError(f"a non-speech target is for blendshape runs; {args.run} is landmarks")
+    gate, description = _gate(network, args, target)
     representation = Representation(config.representation)
     face_map = None
     if args.face_map is not None:
@@ -226,10 +232,12 @@ def cmd_export(args: argparse.Namespace) -> int:
         metrics = {f"{k} ({args.eval.name})": v for k, v in evaluate(network, clips, pdm).items()}
     if args.metrics is not None:
         metrics.update(_judged_metrics(args.metrics, args.name))
+    if network.voice_gate:
+        metrics.update(gate)
     card = card_for(
         network, args.name, representation,
         training_data=args.training_data, license=args.license, family=Family(args.family),
-        metrics=metrics, description=args.description,
+        metrics=metrics, description=description,
     )  # fmt: skip
     if pdm is not None:
         size = _video_size(args.run)
@@ -238,6 +246,68 @@ def cmd_export(args: argparse.Namespace) -> int:
     path = export_onnx(network, args.out, card, pdm, face_map, neutral_rest=args.neutral_rest)
     print(f"{path}: {path.stat().st_size / 1e6:.1f} MB, card {card.name!r}")
     return 0
+
+
+def _gate(
+    network: FaceNet, args: argparse.Namespace, target: float
+) -> tuple[dict[str, float], str]:
+    """Set the gate offset export asks for (by hand, or picked for ``target``): the card's
+    ``gate:`` metrics and its description with the offset said."""
+    description, metrics = args.description, dict[str, float]()
+    joint = "; " if description else ""
+    if target:
+        offset, rest = calibrated_offset(network, target, neutral_rest=args.neutral_rest)
+        metrics["gate: non-speech p95 (training split)"] = rest
+        description += (
+            f"{joint}voice gate offset {offset:g} logits, the smallest at which the mouth's 95th "
+            f"percentile on the training split's non-speech sounds is at most {target:g} "
+            f"({rest:.3f})"
+        )  # fmt: skip
+    elif args.gate_offset:
+        network.gate_offset = args.gate_offset
+        description += f"{joint}voice gate offset {args.gate_offset:g} logits"
+    metrics["gate: offset"] = network.gate_offset
+    return metrics, description
+
+
+OFFSET_STEP, OFFSET_MAX = 0.5, 10.0  # logits; 10 keeps the mouth shut on anything
+
+
+def calibrated_offset(network: FaceNet, target: float, neutral_rest: bool) -> tuple[float, float]:
+    """Set ``network.gate_offset`` to the smallest multiple of ``OFFSET_STEP`` at which the
+    exported model's streamed mouth opens at most ``target`` (95th percentile, jawOpen above
+    rest) over the training split's non-speech sounds; returns (offset, that percentile).
+
+    Raises:
+        ReportError: when no offset up to ``OFFSET_MAX`` gets there.
+    """
+    import tempfile
+
+    from talkrig.models.loader import load_model
+
+    from ..judging.judge import nonspeech_openings
+    from .export import card_for, export_onnx
+
+    card = card_for(network, "calibrating", Representation.BLENDSHAPES,
+                    training_data="-", license="-")  # fmt: skip
+    steps = int(OFFSET_MAX / OFFSET_STEP)
+    with tempfile.TemporaryDirectory(prefix="talkrig-gate-") as folder:
+        probe = Path(folder) / "probe.onnx"
+        for k in range(steps + 1):
+            network.gate_offset = k * OFFSET_STEP
+            export_onnx(network, probe, card, neutral_rest=neutral_rest)
+            with load_model(probe) as model:
+                openings = nonspeech_openings(model, "train")
+            rest = float(np.percentile(np.concatenate(list(openings.values())), 95))
+            print(f"gate offset {network.gate_offset:g}: training non-speech p95 {rest:.3f} "
+                  f"(target {target:g})", flush=True)  # fmt: skip
+            if rest <= target:
+                return network.gate_offset, rest
+    network.gate_offset = 0.0
+    raise ReportError(
+        f"no gate offset up to {OFFSET_MAX:g} keeps the mouth at most {target:g} open on the "
+        f"training split's non-speech sounds ({rest:.3f} at {OFFSET_MAX:g})"
+    )
 
 
 def _judged_metrics(path: Path, name: str) -> dict[str, float]:
@@ -350,6 +420,17 @@ def _finite_offset(text: str) -> float:
     return value
 
 
+def _target(text: str) -> float:
+    """``--nonspeech-target``: a jawOpen percentile in [0, 1)."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not 0.0 <= value < 1.0:
+        raise argparse.ArgumentTypeError(f"a jawOpen value from 0 to below 1, not {text!r}")
+    return value
+
+
 def _add_export(sub: Any) -> None:
     export = sub.add_parser("export", help="a run's checkpoint → ONNX file with model card")
     export.add_argument("run", type=Path, help="run folder")
@@ -369,13 +450,21 @@ def _add_export(sub: Any) -> None:
         help="blendshapes measured from the model's own face in silence, eyes kept still: the "
         "avatar rests at ARKit's neutral, not at the training speaker's resting face",
     )
-    export.add_argument(
+    gate = export.add_mutually_exclusive_group()
+    gate.add_argument(
         "--gate-offset",
         type=_finite_offset,
-        default=0.0,
         metavar="LOGITS",
         help="lower the voice gate's logit by this in the graph, so the gate opens less readily "
-        "(0-10; default 0)",
+        "(0-10; default: what --nonspeech-target picks, else 0)",
+    )
+    gate.add_argument(
+        "--nonspeech-target",
+        type=_target,
+        metavar="JAWOPEN",
+        help="pick the gate offset: the smallest (steps of 0.5) at which the mouth's 95th "
+        "percentile on the training split's non-speech sounds is at most this (0-1; default: "
+        "the run's nonspeech_target; 0: no offset)",
     )
     export.add_argument("--metrics", type=Path, help="`train judge --json` results for the card")
     export.set_defaults(func=guarded("export", cmd_export))

@@ -79,6 +79,11 @@ class TrainConfig:
     corr_weight: float = 0.0
     # 0: the correlation term teaches the face head only, not the voice gate (losses.gated_loss)
     corr_gate: int = 1
+    # > 0: export lowers the voice gate's logit by the smallest offset (steps of 0.5) at which the
+    # streamed mouth's 95th percentile over the training split's non-speech sounds is at most
+    # this (jawOpen above rest), and writes the offset into the card; fit does not use it. Chosen
+    # on the training split, so the judge's non-speech sounds stay unseen (cli.calibrated_offset)
+    nonspeech_target: float = 0.0
     epochs: int = 20
     batch_size: int = 32  # segments per batch (windows when segment_frames = 1, as in the paper)
     segment_frames: int = 25  # frames predicted per example in one fully-convolutional pass
@@ -163,6 +168,10 @@ class TrainConfig:
                 )
         if not -120.0 <= self.log_floor_db <= -20.0:
             problems.append(f"log_floor_db must lie in [-120, -20], got {self.log_floor_db}")
+        if not 0.0 <= self.nonspeech_target < 1.0:
+            problems.append(f"nonspeech_target must lie in [0, 1), got {self.nonspeech_target}")
+        elif self.nonspeech_target and not self.voice_gate:
+            problems.append("nonspeech_target needs voice_gate = 1 (it moves the gate)")
         if self.corr_gate not in (0, 1):
             problems.append(f"corr_gate must be 0 or 1, got {self.corr_gate}")
         if self.log_front not in (0, 1):
