@@ -29,6 +29,10 @@ def test_recipe_matches_the_model_it_rebuilds(recipe: str) -> None:
     # the shipped weights came from 1 thread and seed 0; another thread count sums in another
     # order and gives other weights
     assert (config.threads, config.seed) == (1, 0)
+    # a recipe that picks its gate offset says so in the card, with what it picked
+    if config.nonspeech_target:
+        assert card.metrics["gate: non-speech p95 (training split)"] <= config.nonspeech_target
+        assert f"voice gate offset {card.metrics['gate: offset']:g} logits" in card.description
 
 
 def test_every_shipped_trained_model_has_a_recipe() -> None:
