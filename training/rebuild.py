@@ -8,7 +8,9 @@ The steps are those models/MODELS.md lists, with the arguments the shipped files
    work folder has them: delete ``WORK/grid_s1_swap`` to draw new voices);
 3. ``fit`` with ``training/recipes/MODEL.toml``;
 4. ``export`` with the card's training data and licence (blendshape models at ARKit's neutral
-   rest, landmark models scored with the paper's L-D / L-VD / OMA-D);
+   rest, landmark models scored with the paper's L-D / L-VD / OMA-D; where the recipe sets
+   ``nonspeech_target``, the voice gate's offset picked on the training split's non-speech
+   sounds);
 5. ``judge --write-card`` on the held-out s1 utterances, the other speakers, speech, non-speech
    and FSDD's voices.
 
