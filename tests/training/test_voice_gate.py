@@ -13,8 +13,8 @@ from talkrig.models import arkit
 from talkrig.models.contract import HOP_SAMPLES, Representation
 from talkrig.models.loader import load_model
 from talkrig.training.cli import main as train_main
-from talkrig.training.judging.judge import nonspeech_openings
-from talkrig.training.learning import cli as learning_cli
+from talkrig.training.judging import gate_offset
+from talkrig.training.judging.gate_offset import training_nonspeech_p95
 from talkrig.training.learning.config import CHECKPOINT, ConfigError, TrainConfig, resolve
 from talkrig.training.learning.dataset import Clip
 from talkrig.training.learning.export import card_for, export_onnx
@@ -272,8 +272,7 @@ def _open_gate_run(folder: Path, nonspeech_target: float = 0.0) -> Path:
 
 def _training_nonspeech_p95(path: Path) -> float:
     with load_model(path) as model:
-        openings = nonspeech_openings(model, "train")
-    return float(np.percentile(np.concatenate(list(openings.values())), 95))
+        return training_nonspeech_p95(model)
 
 
 def test_export_picks_the_smallest_gate_offset_that_rests_on_the_training_nonspeech_sounds(
@@ -316,7 +315,7 @@ def test_a_nonspeech_target_out_of_reach_or_out_of_range_is_one_clear_error(
     run = _open_gate_run(tmp_path / "run")
     export = ["train", "export", str(run), "--out", str(tmp_path / "x.onnx"), "--name", "x",
               "--training-data", "synthetic"]  # fmt: skip
-    monkeypatch.setattr(learning_cli, "OFFSET_MAX", 1.0)  # three tries, not twenty-one
+    monkeypatch.setattr(gate_offset, "OFFSET_MAX", 1.0)  # three tries, not twenty-one
     assert train_main([*export, "--nonspeech-target", "0.00001"]) == 2
     assert "no gate offset up to 1 keeps the mouth at most 1e-05 open" in capsys.readouterr().err
     assert not (tmp_path / "x.onnx").exists()

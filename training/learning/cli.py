@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -22,6 +21,7 @@ from talkrig.models.contract import Family, Representation
 
 from ..data.manifest import Utterance, read_manifest
 from ..guard import guarded
+from ..judging.gate_offset import offset_arg, target_arg
 from .config import CHECKPOINT, TrainConfig, parse_sets, resolve
 from .folds import read_folds, speaker_folds, split, write_folds
 
@@ -197,15 +197,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
     network, state, pdm = load_checkpoint(args.run / CHECKPOINT)
     config = TrainConfig(**state["config"])
-    target = config.nonspeech_target if args.nonspeech_target is None else args.nonspeech_target
-    if args.gate_offset is not None:
-        target = 0.0  # an offset given by hand wins over the recipe's target
-    if (args.gate_offset or target) and not network.voice_gate:
-        option = "--gate-offset" if args.gate_offset else "a non-speech target"
-        raise ReportError(f"{option} needs a run with a voice gate; {args.run} has none")
-    if target and pdm is not None:
-        raise ReportError(f"a non-speech target is for blendshape runs; {args.run} is landmarks")
-    gate, description = _gate(network, args, target)
+    gate, description = _gate(args, config, network, pdm is not None)
     representation = Representation(config.representation)
     face_map = None
     if args.face_map is not None:
@@ -249,65 +241,21 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def _gate(
-    network: FaceNet, args: argparse.Namespace, target: float
+    args: argparse.Namespace, config: TrainConfig, network: FaceNet, landmarks: bool
 ) -> tuple[dict[str, float], str]:
-    """Set the gate offset export asks for (by hand, or picked for ``target``): the card's
-    ``gate:`` metrics and its description with the offset said."""
-    description, metrics = args.description, dict[str, float]()
-    joint = "; " if description else ""
-    if target:
-        offset, rest = calibrated_offset(network, target, neutral_rest=args.neutral_rest)
-        metrics["gate: non-speech p95 (training split)"] = rest
-        description += (
-            f"{joint}voice gate offset {offset:g} logits, the smallest at which the mouth's 95th "
-            f"percentile on the training split's non-speech sounds is at most {target:g} "
-            f"({rest:.3f})"
-        )  # fmt: skip
-    elif args.gate_offset:
-        network.gate_offset = args.gate_offset
-        description += f"{joint}voice gate offset {args.gate_offset:g} logits"
-    metrics["gate: offset"] = network.gate_offset
-    return metrics, description
+    """The export's gate offset set on ``network``: the card's ``gate:`` metrics and its
+    description (judging/gate_offset.py)."""
+    from ..judging.gate_offset import set_gate
 
-
-OFFSET_STEP, OFFSET_MAX = 0.5, 10.0  # logits; 10 keeps the mouth shut on anything
-
-
-def calibrated_offset(network: FaceNet, target: float, neutral_rest: bool) -> tuple[float, float]:
-    """Set ``network.gate_offset`` to the smallest multiple of ``OFFSET_STEP`` at which the
-    exported model's streamed mouth opens at most ``target`` (95th percentile, jawOpen above
-    rest) over the training split's non-speech sounds; returns (offset, that percentile).
-
-    Raises:
-        ReportError: when no offset up to ``OFFSET_MAX`` gets there.
-    """
-    import tempfile
-
-    from talkrig.models.loader import load_model
-
-    from ..judging.judge import nonspeech_openings
-    from .export import card_for, export_onnx
-
-    card = card_for(network, "calibrating", Representation.BLENDSHAPES,
-                    training_data="-", license="-")  # fmt: skip
-    steps = int(OFFSET_MAX / OFFSET_STEP)
-    with tempfile.TemporaryDirectory(prefix="talkrig-gate-") as folder:
-        probe = Path(folder) / "probe.onnx"
-        for k in range(steps + 1):
-            network.gate_offset = k * OFFSET_STEP
-            export_onnx(network, probe, card, neutral_rest=neutral_rest)
-            with load_model(probe) as model:
-                openings = nonspeech_openings(model, "train")
-            rest = float(np.percentile(np.concatenate(list(openings.values())), 95))
-            print(f"gate offset {network.gate_offset:g}: training non-speech p95 {rest:.3f} "
-                  f"(target {target:g})", flush=True)  # fmt: skip
-            if rest <= target:
-                return network.gate_offset, rest
-    network.gate_offset = 0.0
-    raise ReportError(
-        f"no gate offset up to {OFFSET_MAX:g} keeps the mouth at most {target:g} open on the "
-        f"training split's non-speech sounds ({rest:.3f} at {OFFSET_MAX:g})"
-    )
+    # an offset given by hand wins over the recipe's target
+    target = config.nonspeech_target if args.nonspeech_target is None else args.nonspeech_target
+    target = 0.0 if args.gate_offset is not None else target
+    if (args.gate_offset or target) and not network.voice_gate:
+        option = "--gate-offset" if args.gate_offset else "a non-speech target"
+        raise ReportError(f"{option} needs a run with a voice gate; {args.run} has none")
+    if target and landmarks:
+        raise ReportError(f"a non-speech target is for blendshape runs; {args.run} is landmarks")
+    return set_gate(network, target, args.gate_offset, args.neutral_rest, args.description)
 
 
 def _judged_metrics(path: Path, name: str) -> dict[str, float]:
@@ -409,28 +357,6 @@ def add_learning_commands(sub: Any) -> None:
     face.set_defaults(func=guarded("face-map", cmd_face_map))
 
 
-def _finite_offset(text: str) -> float:
-    """``--gate-offset``: a number of logits in [0, 10] (10 keeps the mouth shut on anything)."""
-    try:
-        value = float(text)
-    except ValueError:
-        value = math.nan
-    if not 0.0 <= value <= 10.0:
-        raise argparse.ArgumentTypeError(f"a number from 0 to 10, not {text!r}")
-    return value
-
-
-def _target(text: str) -> float:
-    """``--nonspeech-target``: a jawOpen percentile in [0, 1)."""
-    try:
-        value = float(text)
-    except ValueError:
-        value = math.nan
-    if not 0.0 <= value < 1.0:
-        raise argparse.ArgumentTypeError(f"a jawOpen value from 0 to below 1, not {text!r}")
-    return value
-
-
 def _add_export(sub: Any) -> None:
     export = sub.add_parser("export", help="a run's checkpoint → ONNX file with model card")
     export.add_argument("run", type=Path, help="run folder")
@@ -453,14 +379,14 @@ def _add_export(sub: Any) -> None:
     gate = export.add_mutually_exclusive_group()
     gate.add_argument(
         "--gate-offset",
-        type=_finite_offset,
+        type=offset_arg,
         metavar="LOGITS",
         help="lower the voice gate's logit by this in the graph, so the gate opens less readily "
         "(0-10; default: what --nonspeech-target picks, else 0)",
     )
     gate.add_argument(
         "--nonspeech-target",
-        type=_target,
+        type=target_arg,
         metavar="JAWOPEN",
         help="pick the gate offset: the smallest (steps of 0.5) at which the mouth's 95th "
         "percentile on the training split's non-speech sounds is at most this (0-1; default: "
