@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import math
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -48,12 +49,13 @@ def _bounded(text: str, top: float, what: str, closed: bool) -> float:
     return value
 
 
-def training_nonspeech_p95(model: Model) -> float:
+def training_nonspeech_p95(model: Model, sounds: Mapping[str, np.ndarray] | None = None) -> float:
     """The streamed mouth's 95th percentile above rest over the training split's non-speech
-    sounds, pooled (jawOpen)."""
+    sounds (``sounds``: already made), pooled (jawOpen)."""
+    from ..data.nonspeech import nonspeech_set
     from .judge import nonspeech_openings
 
-    openings = nonspeech_openings(model, "train")
+    openings = nonspeech_openings(model, nonspeech_set("train") if sounds is None else sounds)
     return float(np.percentile(np.concatenate(list(openings.values())), 95))
 
 
@@ -69,8 +71,11 @@ def calibrated_offset(network: FaceNet, target: float, neutral_rest: bool) -> tu
 
     from talkrig.models.loader import load_model
 
+    from ..data.nonspeech import nonspeech_set
     from ..learning.export import card_for, export_onnx
     from .judge import JudgeError
+
+    sounds = nonspeech_set("train")  # made once for every try
 
     card = card_for(network, "calibrating", Representation.BLENDSHAPES,
                     training_data="-", license="-")  # fmt: skip
@@ -80,7 +85,7 @@ def calibrated_offset(network: FaceNet, target: float, neutral_rest: bool) -> tu
             network.gate_offset = k * OFFSET_STEP
             export_onnx(network, probe, card, neutral_rest=neutral_rest)
             with load_model(probe) as model:
-                rest = training_nonspeech_p95(model)
+                rest = training_nonspeech_p95(model, sounds)
             print(f"gate offset {network.gate_offset:g}: training non-speech p95 {rest:.3f} "
                   f"(target {target:g})", flush=True)  # fmt: skip
             if rest <= target:

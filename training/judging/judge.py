@@ -415,12 +415,12 @@ def _p95_opening(model: Model, audio: np.ndarray, units: float) -> np.ndarray:
     return values
 
 
-def nonspeech_openings(model: Model, split: str, units: float = 1.0) -> dict[str, np.ndarray]:
-    """The streamed mouth's opening above rest, per frame, on each sound of the ``split``
-    (``train`` or ``judge``) non-speech set."""
-    from ..data.nonspeech import nonspeech_set
-
-    return {name: _p95_opening(model, a, units) for name, a in nonspeech_set(split).items()}
+def nonspeech_openings(
+    model: Model, sounds: Mapping[str, np.ndarray], units: float = 1.0
+) -> dict[str, np.ndarray]:
+    """The streamed mouth's opening above rest, per frame, on each of the named ``sounds``
+    (``data.nonspeech.nonspeech_set``)."""
+    return {name: _p95_opening(model, audio, units) for name, audio in sounds.items()}
 
 
 def judge_nonspeech(
@@ -432,10 +432,10 @@ def judge_nonspeech(
     jawOpen (``units``: :func:`jaw_units`)."""
     from ..data.nonspeech import mix_under, nonspeech_set
 
-    openings = nonspeech_openings(model, "judge", units)
+    sounds = nonspeech_set("judge")
+    openings = nonspeech_openings(model, sounds, units)
     result = {f"p95 {name}": float(np.percentile(v, 95)) for name, v in openings.items()}
     result["p95 non-speech"] = float(np.percentile(np.concatenate(list(openings.values())), 95))
-    sounds = nonspeech_set("judge")
     beds = [a for n, a in sounds.items() if n.startswith("music")]
     mixed = []
     for k, clip in enumerate(speech):

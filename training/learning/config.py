@@ -82,7 +82,7 @@ class TrainConfig:
     # > 0: export lowers the voice gate's logit by the smallest offset (steps of 0.5) at which the
     # streamed mouth's 95th percentile over the training split's non-speech sounds is at most
     # this (jawOpen above rest), and writes the offset into the card; fit does not use it. Chosen
-    # on the training split, so the judge's non-speech sounds stay unseen (cli.calibrated_offset)
+    # on the training split, so the judge's non-speech sounds stay unseen (judging/gate_offset.py)
     nonspeech_target: float = 0.0
     epochs: int = 20
     batch_size: int = 32  # segments per batch (windows when segment_frames = 1, as in the paper)
