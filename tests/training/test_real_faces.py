@@ -12,7 +12,7 @@ import pytest
 from talkrig.models.contract import HOP_SAMPLES, SAMPLE_RATE
 from talkrig.training.data.holdout import held_out, without_held_out
 from talkrig.training.data.manifest import Utterance
-from talkrig.training.data.nonspeech import NonSpeechError, mix_under, nonspeech_set
+from talkrig.training.data.nonspeech import PROGRAMS, NonSpeechError, mix_under, nonspeech_set
 from talkrig.training.judging import judge
 from talkrig.training.learning.config import ConfigError, TrainConfig
 from talkrig.training.learning.dataset import Clip, SegmentDataset
@@ -113,6 +113,9 @@ def test_nonspeech_sets_are_sound_and_disjoint() -> None:
     _fluidsynth()
     judge_set, again = nonspeech_set("judge", 2.0, pieces=2), nonspeech_set("judge", 2.0, pieces=2)
     train_set = nonspeech_set("train", 2.0, pieces=2)
+    dev_set = nonspeech_set("dev", 2.0, pieces=2)
+    played = [{p for ps in PROGRAMS[split].values() for p in ps} for split in PROGRAMS]
+    assert sum(len(p) for p in played) == len(set().union(*played))  # no instrument in two sets
     assert set(judge_set) == {"music-0", "music-1", "noise-white", "noise-pink", "noise-brown",
                               "keyboard", "fan-hum"}  # fmt: skip
     for name, audio in judge_set.items():
@@ -122,6 +125,9 @@ def test_nonspeech_sets_are_sound_and_disjoint() -> None:
     noise_rms = np.sqrt(np.mean(judge_set["noise-pink"] ** 2))
     assert 20 * np.log10(noise_rms) == pytest.approx(-30.0, abs=0.1)
     assert not np.allclose(judge_set["music-0"], train_set["music-0"])
+    for name in ("music-0", "noise-white", "keyboard"):
+        assert not np.allclose(dev_set[name], train_set[name])
+        assert not np.allclose(dev_set[name], judge_set[name])
     with pytest.raises(ValueError, match="split"):
         nonspeech_set("test")
 

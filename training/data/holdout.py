@@ -4,6 +4,10 @@
 sentence is spoken once, so this holds out by sentence), among them ``bbaf2n``, the s1 clip
 that the shared ``grid/`` folder also holds. Clips of other GRID speakers are never trained on
 at all, so they need no list.
+
+``holdout/grid_s1_dev.txt`` names 90 of the remaining 900: the development split. ``fit
+--dev-split`` leaves them out of training and ``judge --dev`` scores on them, so a recipe can be
+chosen without looking at the held-out utterances or the other speakers' clips.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from .manifest import Utterance
 
 HOLDOUT_DIR = Path(__file__).with_name("holdout")
 GRID_S1 = HOLDOUT_DIR / "grid_s1.txt"
+GRID_S1_DEV = HOLDOUT_DIR / "grid_s1_dev.txt"
 
 
 def held_out(path: Path = GRID_S1) -> frozenset[str]:

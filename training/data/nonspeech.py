@@ -5,9 +5,10 @@ music bed must still move it. Nothing here is downloaded: music is written as MI
 random melodies, chords, bass and drums and rendered by FluidSynth with a General MIDI soundfont
 (Debian ``fluidsynth`` + ``timgm6mb-soundfont``); noise, clicks and hum come from numpy.
 
-Two disjoint sets: ``train`` (negatives and music beds for training) and ``judge`` (what
-``talkrig train judge`` scores). They differ in seeds *and* in instruments, so a model cannot pass
-the judge by having heard its pieces.
+Three disjoint sets: ``train`` (negatives and music beds for training), ``dev`` (what ``talkrig
+train judge --dev`` scores, for choosing recipes) and ``judge`` (what ``talkrig train judge``
+scores). They differ in seeds *and* in instruments, so a model cannot pass the judge by having
+heard its pieces.
 """
 
 from __future__ import annotations
@@ -40,6 +41,14 @@ JUDGE_PROGRAMS = {
     "chords": (2, 17, 49, 50, 90),
     "bass": (34, 35, 39),
 }
+# the development split's (judge --dev): other instruments again, and no choir or voice-like pad
+DEV_PROGRAMS = {
+    "melody": (6, 26, 42, 58, 68, 72, 82),
+    "chords": (3, 18, 51, 92),
+    "bass": (36, 37),
+}
+PROGRAMS = {"train": TRAIN_PROGRAMS, "dev": DEV_PROGRAMS, "judge": JUDGE_PROGRAMS}
+SEEDS = {"train": 1, "dev": 3, "judge": 7}
 NOISE_DBFS = -30.0  # the issue's level for noise
 _SCALE = (0, 2, 4, 5, 7, 9, 11)  # major; minor pieces shift the root
 
@@ -159,7 +168,7 @@ def render_midi(midi: bytes, seconds: float) -> np.ndarray:
 
 def music(rng: np.random.Generator, seconds: float, split: str = "train") -> np.ndarray:
     """A random instrumental piece, peak-normalised to 0.7."""
-    programs = JUDGE_PROGRAMS if split == "judge" else TRAIN_PROGRAMS
+    programs = PROGRAMS[split]
     audio = render_midi(_midi(rng, seconds, programs), seconds)
     return (audio * 0.7 / (float(np.abs(audio).max()) + 1e-9)).astype(np.float32)
 
@@ -218,11 +227,11 @@ def hum(rng: np.random.Generator, seconds: float, dbfs: float = NOISE_DBFS) -> n
 
 def nonspeech_set(split: str, seconds: float = 8.0, pieces: int = 4) -> dict[str, np.ndarray]:
     """Named non-speech clips of ``seconds``: ``pieces`` music pieces, white/pink/brown noise at
-    -30 dBFS, keyboard typing and fan hum. ``split`` (``train`` or ``judge``) picks the seeds
-    and the instruments."""
-    if split not in ("train", "judge"):
-        raise ValueError(f"split must be 'train' or 'judge', not {split!r}")
-    rng = np.random.default_rng(7 if split == "judge" else 1)
+    -30 dBFS, keyboard typing and fan hum. ``split`` (``train``, ``dev`` or ``judge``) picks the
+    seeds and the instruments."""
+    if split not in SEEDS:
+        raise ValueError(f"split must be one of {', '.join(SEEDS)}, not {split!r}")
+    rng = np.random.default_rng(SEEDS[split])
     clips = {f"music-{k}": music(rng, seconds, split) for k in range(pieces)}
     for colour, name in enumerate(("white", "pink", "brown")):
         clips[f"noise-{name}"] = noise(rng, seconds, colour)

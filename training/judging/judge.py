@@ -424,15 +424,16 @@ def nonspeech_openings(
 
 
 def judge_nonspeech(
-    model: Model, speech: Sequence[RealClip], units: float = 1.0
+    model: Model, speech: Sequence[RealClip], units: float = 1.0, split: str = "judge"
 ) -> dict[str, float]:
     """The streamed mouth on the judge's non-speech set (instrumental music, -30 dBFS noise,
     typing, fan hum: 95th percentile of the opening above rest, per sound and overall) and on
     ``speech`` with that music ``UNDER_MUSIC_DB`` under it (95th percentile of the opening), in
-    jawOpen (``units``: :func:`jaw_units`)."""
+    jawOpen (``units``: :func:`jaw_units`). ``split``: which set of sounds (``dev``: the one for
+    choosing recipes)."""
     from ..data.nonspeech import mix_under, nonspeech_set
 
-    sounds = nonspeech_set("judge")
+    sounds = nonspeech_set(split)
     openings = nonspeech_openings(model, sounds, units)
     result = {f"p95 {name}": float(np.percentile(v, 95)) for name, v in openings.items()}
     result["p95 non-speech"] = float(np.percentile(np.concatenate(list(openings.values())), 95))
@@ -478,6 +479,13 @@ def judge(
 def heldout_clips(prepared: Path) -> list[RealClip]:
     """Speaker s1's held-out utterances from a folder ``talkrig train prepare grid`` wrote."""
     from ..data.holdout import held_out
+
+    return prepared_clips(prepared, held_out(), "held-out GRID s1 utterances")
+
+
+def prepared_clips(prepared: Path, names: frozenset[str], what: str) -> list[RealClip]:
+    """The utterances of a prepared folder whose media file is one of ``names`` (by its name
+    without suffix), with their labels; ``what`` names them in the error when there are none."""
     from ..data.labels import load_labels
     from ..data.manifest import CorpusError, read_manifest
 
@@ -485,10 +493,9 @@ def heldout_clips(prepared: Path) -> list[RealClip]:
         rows = read_manifest(prepared / "manifest.jsonl")
     except CorpusError as exc:
         raise JudgeError(str(exc)) from None
-    within = held_out()
-    chosen = [u for u in rows if u.source and Path(u.source).stem in within]
+    chosen = [u for u in rows if u.source and Path(u.source).stem in names]
     if not chosen:
-        raise JudgeError(f"{str(prepared)!r} holds none of the held-out GRID s1 utterances")
+        raise JudgeError(f"{str(prepared)!r} holds none of the {what}")
     out = []
     for u in chosen:
         arrays = load_labels(prepared / "labels", u)
@@ -557,6 +564,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "utterances (default: only the shared clips on the held-out list)",
     )
     parser.add_argument(
+        "--dev",
+        action="store_true",
+        help="score on the development split instead (needs --s1; a model from `fit --dev-split`"
+        "): for choosing recipes without the held-out clips (dev_judge.py)",
+    )
+    parser.add_argument(
+        "--swap", type=Path, help="with --dev: the folder `talkrig train voice-swap` wrote"
+    )
+    parser.add_argument(
         "--write-card",
         action="store_true",
         help="also write the figures into each model's card (models given as .onnx paths only)",
@@ -570,13 +586,22 @@ def run(args: argparse.Namespace) -> int:
         named = [m for m in args.models if not m.endswith(".onnx")]
         if named:
             raise JudgeError(f"--write-card needs .onnx paths, not model names: {', '.join(named)}")
+    if args.dev and (args.s1 is None or args.write_card):
+        raise JudgeError("--dev needs --s1 and writes no card (its figures are for choosing)")
+    if args.swap is not None and not args.dev:
+        raise JudgeError("--swap goes with --dev")
     results = {}
     for name in args.models:
         try:
             model = load_model(name, providers="cpu", threads=1)
         except ModelError as exc:
             raise JudgeError(str(exc)) from None
-        results[model.card.name] = judge(model, args.data, landmarker, args.cache, args.s1)
+        if args.dev:
+            from .dev_judge import judge_dev
+
+            results[model.card.name] = judge_dev(model, args.s1, args.swap)
+        else:
+            results[model.card.name] = judge(model, args.data, landmarker, args.cache, args.s1)
         print(json.dumps({model.card.name: results[model.card.name]}, indent=1))
         if args.write_card:
             write_card_metrics(model.path, model.card, results[model.card.name])

@@ -75,14 +75,15 @@ def _mixed(
 
 
 def cmd_fit(args: argparse.Namespace) -> int:
-    """Train one model on a prepared data folder; ``--dev-speaker`` holds speakers out."""
+    """Train one model on a prepared data folder; ``--dev-speaker`` holds speakers out,
+    ``--dev-split`` the development utterances (holdout/grid_s1_dev.txt)."""
     fit_run(args)
     return 0
 
 
 def fit_run(args: argparse.Namespace) -> Path:
     """``fit``'s work: the run folder it wrote."""
-    from ..data.holdout import without_held_out
+    from ..data.holdout import GRID_S1_DEV, held_out, without_held_out
     from ..data.phone_labels import phone_labels
     from ..judging.evaluate import evaluate
     from .dataset import load_clips
@@ -92,8 +93,10 @@ def fit_run(args: argparse.Namespace) -> Path:
     utterances, labels = _data(args.data)
     utterances = without_held_out(utterances)  # never trained or tuned on (training/data/holdout/)
     dev_ids = set(args.dev_speaker or [])
+    dev_names = held_out(GRID_S1_DEV) if args.dev_split else frozenset()
     train_u = [u for u in utterances if u.speaker not in dev_ids]
-    dev_u = [u for u in utterances if u.speaker in dev_ids]
+    train_u = without_held_out(train_u, GRID_S1_DEV) if args.dev_split else train_u
+    dev_u = [u for u in utterances if u.speaker in dev_ids or Path(u.source).stem in dev_names]
     pdm = None
     if args.resume is not None:
         _, _, pdm = load_checkpoint(args.resume / CHECKPOINT)
@@ -108,6 +111,7 @@ def fit_run(args: argparse.Namespace) -> Path:
     for folder in args.also or []:  # e.g. voice-swap's clips: s1's real face in other voices
         more_u, more_labels = _data(folder)
         more_u = without_held_out(more_u)
+        more_u = without_held_out(more_u, GRID_S1_DEV) if args.dev_split else more_u
         more, _ = load_clips(more_labels, more_u, config.representation, pdm, **options)
         print(f"{folder}: {len(more)} more clips")
         train += more
@@ -120,6 +124,7 @@ def fit_run(args: argparse.Namespace) -> Path:
         "data": str(args.data),
         "also": [str(f) for f in args.also or []],
         "dev_speakers": sorted(dev_ids),
+        "dev_split": bool(args.dev_split),
     }
     result = fit(
         config, train, args.runs, dev=dev, pdm=pdm, name=args.name, resume=args.resume,
@@ -166,33 +171,13 @@ def cmd_cv(args: argparse.Namespace) -> int:
     return 0
 
 
-VIDEO_SUFFIXES = (".mpg", ".mkv", ".mp4", ".avi", ".mov", ".webm")
-
-
-def _video_size(run: Path) -> tuple[int, int] | None:
-    """(width, height) of the first training video of ``run``'s data folder, when its
-    landmarks came from video; None for corpora without one (landmarks already in a face frame)."""
-    from .face_map import video_size
-
-    try:
-        data = Path(json.loads((run / "run.json").read_text("utf-8"))["data"])
-        rows = read_manifest(data / "manifest.jsonl")
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
-    for row in rows:
-        source = Path(row.source or "")
-        if source.suffix.lower() in VIDEO_SUFFIXES and source.is_file():
-            return video_size(source)
-    return None
-
-
 def cmd_export(args: argparse.Namespace) -> int:
     """A run's checkpoint → one ONNX file with its card; ``--eval`` scores it first;
     ``--face-map`` turns a blendshape run into a landmark model."""
     from ..judging.evaluate import evaluate
     from .dataset import load_clips
     from .export import card_for, export_onnx
-    from .face_map import FaceMap, placed_pdm
+    from .face_map import FaceMap, placed_pdm, run_video_size
     from .fit import load_checkpoint
 
     network, state, pdm = load_checkpoint(args.run / CHECKPOINT)
@@ -232,7 +217,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         metrics=metrics, description=description,
     )  # fmt: skip
     if pdm is not None:
-        size = _video_size(args.run)
+        size = run_video_size(args.run)
         if size is not None:  # points in the faces.py frame, not the training video's fractions
             pdm = placed_pdm(pdm, *size)
     path = export_onnx(network, args.out, card, pdm, face_map, neutral_rest=args.neutral_rest)
@@ -329,6 +314,12 @@ def add_learning_commands(sub: Any) -> None:
     fit_p.add_argument("--name", default="run", help="run folder suffix")
     fit_p.add_argument("--resume", type=Path, help="continue this run folder")
     fit_p.add_argument("--dev-speaker", action="append", help="hold out a speaker (repeatable)")
+    fit_p.add_argument(
+        "--dev-split",
+        action="store_true",
+        help="also hold out the development utterances (training/data/holdout/grid_s1_dev.txt), "
+        "for choosing a recipe with `judge --dev`",
+    )
     fit_p.add_argument("--no-progress", action="store_true", help="no progress bars")
     _config_options(fit_p)
     fit_p.set_defaults(func=guarded("fit", cmd_fit))

@@ -124,6 +124,26 @@ def video_size(path: Path) -> tuple[int, int]:
         return int(stream.width), int(stream.height)
 
 
+def run_video_size(run: Path) -> tuple[int, int] | None:
+    """(width, height) of the first training video of ``run``'s data folder, when its
+    landmarks came from video; None for corpora without one (landmarks already in a face frame)."""
+    import json
+
+    from ..data.corpora import VIDEO_SUFFIXES
+    from ..data.manifest import read_manifest
+
+    try:
+        data = Path(json.loads((run / "run.json").read_text("utf-8"))["data"])
+        rows = read_manifest(data / "manifest.jsonl")
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    for row in rows:
+        source = Path(row.source or "")
+        if source.suffix.lower() in VIDEO_SUFFIXES and source.is_file():
+            return video_size(source)
+    return None
+
+
 def _fit_both(blend: np.ndarray, points: np.ndarray) -> dict[str, FaceMap]:
     return {
         "landmarks3d": fit_face_map(blend, points),
