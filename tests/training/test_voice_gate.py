@@ -3,6 +3,7 @@ head, the gate's targets come from the clean voice, and a gated model exports an
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -26,7 +27,8 @@ from talkrig.training.learning.real_mix import (
     nonspeech_clip,
     with_voice_targets,
 )
-from tests.training.synthetic import synthetic_clip
+from tests.conftest import need
+from tests.training.synthetic import make_data, synthetic_clip
 
 JAW = arkit.INDEX["jawOpen"]
 
@@ -332,3 +334,26 @@ def test_a_nonspeech_target_out_of_reach_or_out_of_range_is_one_clear_error(
         resolve(overrides={"architecture": "mel-cnn", "nonspeech_target": 0.03})
     with pytest.raises(ConfigError, match="nonspeech_target must lie in"):
         resolve(overrides={"architecture": "mel-cnn", "voice_gate": 1, "nonspeech_target": 1.5})
+
+
+def test_a_nonspeech_target_on_a_landmark_run_is_one_clear_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The gate offset is measured in jawOpen, which a landmark model has not: refused, with no
+    file written."""
+    need(shutil.which("fluidsynth") is not None, "fluidsynth is not installed (apt)")
+    data, runs = make_data(tmp_path / "data"), tmp_path / "runs"
+    sets = {"representation": "landmarks3d", "architecture": "mel-cnn", "voice_gate": 1,
+            "nonspeech_clips": 2, "epochs": 1, "batch_size": 4, "segment_frames": 10,
+            "width": 8}  # fmt: skip
+    argv = [a for k, v in sets.items() for a in ("--set", f"{k}={v}")]
+    assert train_main(["train", "fit", str(data), "--runs", str(runs), *argv]) == 0
+    (run,) = runs.iterdir()
+    out = tmp_path / "x.onnx"
+    export = ["train", "export", str(run), "--out", str(out), "--name", "x",
+              "--training-data", "synthetic", "--nonspeech-target", "0.03"]  # fmt: skip
+    assert train_main(export) == 2
+    assert f"a non-speech target is for blendshape runs; {run} is landmarks" in (
+        capsys.readouterr().err
+    )
+    assert not out.exists()
