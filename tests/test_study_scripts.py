@@ -10,6 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from talkrig.training.data.holdout import GRID_S1_DEV, held_out
+from tests.training.synthetic import make_named
+
 STUDY = Path(__file__).resolve().parents[1] / "docs" / "studies" / "speech_embedding.py"
 MODELS = "openwakeword/resources/models/"
 
@@ -100,3 +103,27 @@ def test_emotional_prosody_refuses_a_broken_model_and_a_landmark_model(tmp_path:
         assert out.stderr.startswith("emotional_prosody: ") and needle in out.stderr
         assert len(out.stderr.strip().splitlines()) == 1
         assert out.stdout.startswith("labels (training's curves on these takes):")
+
+
+def test_paired_dev_refuses_a_folder_without_the_dev_utterances_and_a_broken_model(
+    tmp_path: Path,
+) -> None:
+    study = str(STUDY.with_name("paired_dev.py"))
+    junk = tmp_path / "junk.onnx"
+    junk.write_bytes(b"\x00not a model")
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    (empty / "manifest.jsonl").write_text("")
+    dev = make_named(tmp_path / "dev", [min(held_out(GRID_S1_DEV))])
+    for args, needle in (
+        (["--s1", str(tmp_path / "nowhere")], "manifest.jsonl"),
+        (["--s1", str(empty)], "holds none of the development utterances"),
+        (["--s1", str(dev), "--swap", str(dev)], "junk.onnx"),
+    ):
+        out = subprocess.run(
+            [sys.executable, study, str(junk), str(junk), *args],
+            capture_output=True, text=True, timeout=120,
+        )  # fmt: skip
+        assert out.returncode == 1
+        assert out.stderr.startswith("paired_dev: ") and needle in out.stderr, out.stderr
+        assert len(out.stderr.strip().splitlines()) == 1

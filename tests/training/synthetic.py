@@ -57,3 +57,24 @@ def make_data(folder: Path, speakers: int = 2, per_speaker: int = 2, frames: int
             rows.append(row)
     write_manifest(folder / "manifest.jsonl", rows)
     return folder
+
+
+def make_named(folder: Path, stems: list[str], speaker: str = "s1", frames: int = 50) -> Path:
+    """A prepared folder whose utterances stand for the GRID s1 clips ``stems`` (labels as
+    :func:`synthetic_clip`'s: what matters is which media file each row names, e.g. for the
+    held-out and development lists)."""
+    rows = []
+    for k, stem in enumerate(stems):
+        row = Utterance(
+            id=f"grid-{speaker}-{stem}-{k}",
+            corpus="grid",
+            speaker=speaker,
+            source=f"/somewhere/s1/{stem}.mkv",
+            fps=25.0,
+            sample_rate=SAMPLE_RATE,
+            duration_s=frames * HOP_SAMPLES / SAMPLE_RATE,
+        )
+        save_labels(folder / "labels", row, synthetic_clip(frames, seed=k))
+        rows.append(row)
+    write_manifest(folder / "manifest.jsonl", rows)
+    return folder

@@ -11,13 +11,10 @@ from pathlib import Path
 import pytest
 import torch
 
-from talkrig.models.contract import HOP_SAMPLES, SAMPLE_RATE
 from talkrig.training.cli import main as train_main
 from talkrig.training.data.holdout import GRID_S1_DEV, held_out
-from talkrig.training.data.labels import save_labels
-from talkrig.training.data.manifest import Utterance, write_manifest
 from tests.conftest import need
-from tests.training.synthetic import synthetic_clip
+from tests.training.synthetic import make_named
 
 TINY = {"epochs": 1, "batch_size": 4, "segment_frames": 10, "lr": 1e-3}
 DEV = sorted(held_out(GRID_S1_DEV))
@@ -27,26 +24,6 @@ HELD = sorted(held_out())
 @pytest.fixture(autouse=True)
 def _one_thread() -> None:
     torch.set_num_threads(1)
-
-
-def _folder(folder: Path, stems: list[str], speaker: str = "s1") -> Path:
-    """A prepared folder whose utterances stand for the s1 clips ``stems`` (their labels are
-    synthetic: what matters here is which media file each row names)."""
-    rows = []
-    for k, stem in enumerate(stems):
-        row = Utterance(
-            id=f"grid-{speaker}-{stem}-{k}",
-            corpus="grid",
-            speaker=speaker,
-            source=f"/somewhere/s1/{stem}.mkv",
-            fps=25.0,
-            sample_rate=SAMPLE_RATE,
-            duration_s=50 * HOP_SAMPLES / SAMPLE_RATE,
-        )
-        save_labels(folder / "labels", row, synthetic_clip(50, seed=k))
-        rows.append(row)
-    write_manifest(folder / "manifest.jsonl", rows)
-    return folder
 
 
 def test_the_dev_list_is_ninety_training_utterances_chosen_by_its_rule(shared_data: Path) -> None:
@@ -63,8 +40,8 @@ def test_the_dev_list_is_ninety_training_utterances_chosen_by_its_rule(shared_da
 def test_fit_dev_split_leaves_the_dev_utterances_out_of_training_and_scores_them(
     tmp_path: Path,
 ) -> None:
-    data = _folder(tmp_path / "s1", [DEV[0], DEV[1], HELD[0], "train1", "train2", "train3"])
-    swap = _folder(tmp_path / "swap", [DEV[0], "train1", "train2"], speaker="piper-x")
+    data = make_named(tmp_path / "s1", [DEV[0], DEV[1], HELD[0], "train1", "train2", "train3"])
+    swap = make_named(tmp_path / "swap", [DEV[0], "train1", "train2"], speaker="piper-x")
     sets = [a for k, v in TINY.items() for a in ("--set", f"{k}={v}")]
     base = ["train", "fit", str(data), "--also", str(swap), *sets]
     assert train_main([*base, "--runs", str(tmp_path / "all")]) == 0
@@ -83,8 +60,8 @@ def test_fit_dev_split_leaves_the_dev_utterances_out_of_training_and_scores_them
 def dev_model(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Path]:
     """(model, s1 folder, swap folder): a tiny blendshape model from a ``--dev-split`` run."""
     root = tmp_path_factory.mktemp("dev")
-    data = _folder(root / "s1", [DEV[0], DEV[1], DEV[2], "train1", "train2"])
-    swap = _folder(root / "swap", [DEV[0], DEV[1], "train1"], speaker="piper-x")
+    data = make_named(root / "s1", [DEV[0], DEV[1], DEV[2], "train1", "train2"])
+    swap = make_named(root / "swap", [DEV[0], DEV[1], "train1"], speaker="piper-x")
     sets = [a for k, v in TINY.items() for a in ("--set", f"{k}={v}")]
     argv = ["train", "fit", str(data), "--runs", str(root / "runs"), "--dev-split", *sets]
     assert train_main(argv) == 0
@@ -122,6 +99,6 @@ def test_judge_dev_misuse_is_one_clear_error(
     assert "writes no card" in capsys.readouterr().err
     assert train_main([*judge, "--swap", str(swap)]) == 2
     assert "--swap goes with --dev" in capsys.readouterr().err
-    none = _folder(tmp_path / "none", ["train1"])
+    none = make_named(tmp_path / "none", ["train1"])
     assert train_main([*judge, "--dev", "--s1", str(none)]) == 2
     assert "none of the development utterances" in capsys.readouterr().err
