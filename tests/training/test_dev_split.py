@@ -11,8 +11,9 @@ from pathlib import Path
 import pytest
 import torch
 
+from talkrig.models.loader import load_model
 from talkrig.training.cli import main as train_main
-from talkrig.training.data.holdout import GRID_S1_DEV, held_out
+from talkrig.training.data.holdout import DEV_SPLIT_METRIC, GRID_S1_DEV, held_out
 from tests.conftest import need
 from tests.training.synthetic import make_named
 
@@ -102,3 +103,15 @@ def test_judge_dev_misuse_is_one_clear_error(
     none = make_named(tmp_path / "none", ["train1"])
     assert train_main([*judge, "--dev", "--s1", str(none)]) == 2
     assert "none of the development utterances" in capsys.readouterr().err
+    # a model whose run trained on the dev utterances would score what it learned: refused
+    sets = [a for k, v in TINY.items() for a in ("--set", f"{k}={v}")]
+    assert train_main(["train", "fit", str(data), "--runs", str(tmp_path / "runs"), *sets]) == 0
+    (run,) = (tmp_path / "runs").iterdir()
+    seen = tmp_path / "seen.onnx"
+    export = ["train", "export", str(run), "--out", str(seen), "--name", "seen"]
+    assert train_main([*export, "--training-data", "synthetic"]) == 0
+    with load_model(seen) as trained_on_dev, load_model(model) as held_back:
+        assert DEV_SPLIT_METRIC not in trained_on_dev.card.metrics
+        assert held_back.card.metrics[DEV_SPLIT_METRIC] == 1.0
+    assert train_main(["train", "judge", str(seen), "--dev", "--s1", str(data)]) == 2
+    assert "seen may have trained on the development utterances" in capsys.readouterr().err

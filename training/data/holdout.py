@@ -20,6 +20,8 @@ from .manifest import Utterance
 HOLDOUT_DIR = Path(__file__).with_name("holdout")
 GRID_S1 = HOLDOUT_DIR / "grid_s1.txt"
 GRID_S1_DEV = HOLDOUT_DIR / "grid_s1_dev.txt"
+# the card metric (1.0) of a model exported from a ``fit --dev-split`` run: ``judge --dev`` needs it
+DEV_SPLIT_METRIC = "dev split: held out"
 
 
 def held_out(path: Path = GRID_S1) -> frozenset[str]:

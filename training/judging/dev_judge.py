@@ -3,7 +3,8 @@
 Comparing recipes by ``judge``'s figures tunes them on the held-out utterances and the other
 speakers' clips, which the project keeps for the final word. ``fit --dev-split`` leaves 90 more
 of s1's training utterances out (``training/data/holdout/grid_s1_dev.txt``); a model exported
-from such a run is scored here on:
+from such a run (its card says so, ``holdout.DEV_SPLIT_METRIC``; others are refused) is scored
+here on:
 
 - ``dev s1``: those 90 utterances, s1's real voice and face (the figures of ``grid s1``);
 - ``dev other voices``: the same sentences in voice-swap's Piper and espeak-ng voices, carrying
@@ -28,10 +29,15 @@ from .judge import JudgeError, judge_grid, judge_nonspeech, judge_speech, prepar
 def judge_dev(model: Model, s1: Path, swap: Path | None = None) -> dict[str, Any]:
     """Every development figure for ``model`` (see the module's text); ``s1`` is the folder
     ``talkrig train prepare grid`` wrote, ``swap`` the one ``talkrig train voice-swap`` wrote."""
-    from ..data.holdout import GRID_S1_DEV, held_out
+    from ..data.holdout import DEV_SPLIT_METRIC, GRID_S1_DEV, held_out
 
     if model.card.representation is not Representation.BLENDSHAPES:
         raise JudgeError("judge --dev scores blendshape models only (landmark models: judge)")
+    if model.card.metrics.get(DEV_SPLIT_METRIC) != 1.0:
+        raise JudgeError(
+            f"{model.card.name} may have trained on the development utterances (its card does not "
+            "say otherwise): judge --dev needs a model exported from a `fit --dev-split` run"
+        )
     names = held_out(GRID_S1_DEV)
     dev = prepared_clips(s1, names, "development utterances (holdout/grid_s1_dev.txt)")
     results: dict[str, Any] = {"dev s1": judge_grid(model, dev)}

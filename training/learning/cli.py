@@ -19,6 +19,7 @@ import numpy as np
 
 from talkrig.models.contract import Family, Representation
 
+from ..data.holdout import DEV_SPLIT_METRIC
 from ..data.manifest import Utterance, read_manifest
 from ..guard import guarded
 from ..judging.gate_offset import offset_arg, target_arg
@@ -211,6 +212,8 @@ def cmd_export(args: argparse.Namespace) -> int:
         metrics.update(_judged_metrics(args.metrics, args.name))
     if network.voice_gate:
         metrics.update(gate)
+    if _run_record(args.run).get("dev_split"):
+        metrics[DEV_SPLIT_METRIC] = 1.0  # what judge --dev asks of a model
     card = card_for(
         network, args.name, representation,
         training_data=args.training_data, license=args.license, family=Family(args.family),
@@ -223,6 +226,15 @@ def cmd_export(args: argparse.Namespace) -> int:
     path = export_onnx(network, args.out, card, pdm, face_map, neutral_rest=args.neutral_rest)
     print(f"{path}: {path.stat().st_size / 1e6:.1f} MB, card {card.name!r}")
     return 0
+
+
+def _run_record(run: Path) -> dict[str, Any]:
+    """``run.json`` of a run folder; empty when it is missing or unreadable."""
+    try:
+        record = json.loads((run / "run.json").read_text("utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return record if isinstance(record, dict) else {}
 
 
 def _gate(
