@@ -95,9 +95,9 @@ def fit_run(args: argparse.Namespace) -> Path:
     utterances = without_held_out(utterances)  # never trained or tuned on (training/data/holdout/)
     dev_ids = set(args.dev_speaker or [])
     dev_names = held_out(GRID_S1_DEV) if args.dev_split else frozenset()
-    train_u = [u for u in utterances if u.speaker not in dev_ids]
-    train_u = without_held_out(train_u, GRID_S1_DEV) if args.dev_split else train_u
-    dev_u = [u for u in utterances if u.speaker in dev_ids or Path(u.source).stem in dev_names]
+    is_dev = [u.speaker in dev_ids or Path(u.source).stem in dev_names for u in utterances]
+    train_u = [u for u, dev in zip(utterances, is_dev, strict=True) if not dev]
+    dev_u = [u for u, dev in zip(utterances, is_dev, strict=True) if dev]
     pdm = None
     if args.resume is not None:
         _, _, pdm = load_checkpoint(args.resume / CHECKPOINT)
@@ -111,8 +111,7 @@ def fit_run(args: argparse.Namespace) -> Path:
         phones.update(phone_labels(args.data, train_u, not args.no_progress))
     for folder in args.also or []:  # e.g. voice-swap's clips: s1's real face in other voices
         more_u, more_labels = _data(folder)
-        more_u = without_held_out(more_u)
-        more_u = without_held_out(more_u, GRID_S1_DEV) if args.dev_split else more_u
+        more_u = [u for u in without_held_out(more_u) if Path(u.source).stem not in dev_names]
         more, _ = load_clips(more_labels, more_u, config.representation, pdm, **options)
         print(f"{folder}: {len(more)} more clips")
         train += more
