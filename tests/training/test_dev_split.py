@@ -103,6 +103,15 @@ def test_judge_dev_misuse_is_one_clear_error(
     none = make_named(tmp_path / "none", ["train1"])
     assert train_main([*judge, "--dev", "--s1", str(none)]) == 2
     assert "none of the development utterances" in capsys.readouterr().err
+    # damaged material: one line naming the file, not a traceback
+    broken = make_named(tmp_path / "broken", [DEV[0]])
+    for label in (broken / "labels").iterdir():
+        label.write_bytes(b"garbage")
+    assert train_main([*judge, "--dev", "--s1", str(broken)]) == 2
+    assert "is damaged" in capsys.readouterr().err
+    (broken / "manifest.jsonl").write_text("{not json\n")
+    assert train_main([*judge, "--dev", "--s1", str(broken)]) == 2
+    assert "manifest.jsonl line 1: not JSON" in capsys.readouterr().err
     # a model whose run trained on the dev utterances would score what it learned: refused
     sets = [a for k, v in TINY.items() for a in ("--set", f"{k}={v}")]
     assert train_main(["train", "fit", str(data), "--runs", str(tmp_path / "runs"), *sets]) == 0
@@ -115,3 +124,8 @@ def test_judge_dev_misuse_is_one_clear_error(
         assert held_back.card.metrics[DEV_SPLIT_METRIC] == 1.0
     assert train_main(["train", "judge", str(seen), "--dev", "--s1", str(data)]) == 2
     assert "seen may have trained on the development utterances" in capsys.readouterr().err
+    # a run.json that cannot be read says nothing of a split: exported, without the metric
+    (run / "run.json").write_text("[garbage")
+    assert train_main([*export, "--training-data", "synthetic"]) == 0
+    with load_model(seen) as unknown:
+        assert DEV_SPLIT_METRIC not in unknown.card.metrics
