@@ -1,11 +1,12 @@
 """``talkrig train prepare | bootstrap | voice-swap | fit | cv | export | report | face-map |
-judge | ceiling | rebuild``.
+judge | ceiling | average | rebuild``.
 
 :func:`add_train_commands` adds a ``train`` command to the ``talkrig`` parser (commands/train.py
 hooks it in lazily, so streaming never imports torch). The steps live beside the job they belong
 to: making data (``data/cli.py``: prepare, bootstrap), learning (``learning/cli.py``: fit, cv,
 export, report, face-map) and judging (``judging/cli.py``: judge, ceiling); ``rebuild.py`` chains
-them into one command per shipped model. Every sub-command is
+them into one command per shipped model, ``learning/average.py`` makes one model of several.
+Every sub-command is
 a ``func(args) -> int``; a problem with the data, the config or a file is one
 ``talkrig train CMD: ...`` line on stderr and exit status 2 (``guard.py``).
 
@@ -24,6 +25,7 @@ from . import rebuild
 from .data.cli import add_data_commands
 from .guard import guarded
 from .judging.cli import add_judging_commands
+from .learning import average
 from .learning.cli import add_learning_commands
 
 
@@ -34,6 +36,9 @@ def add_train_commands(subparsers: Any) -> argparse.ArgumentParser:
     add_data_commands(sub)
     add_learning_commands(sub)
     add_judging_commands(sub)
+    mean = sub.add_parser("average", help="several models' mean as one model file")
+    average.add_arguments(mean)
+    mean.set_defaults(func=guarded("average", average.run))
     step = sub.add_parser(
         "rebuild", help="a shipped model from the shared data: prepare → … → judge, one command"
     )

@@ -22,6 +22,7 @@ def reported() -> tuple[type[Exception], ...]:
     from .data.manifest import CorpusError
     from .judging.judge import JudgeError
     from .judging.metrics import MetricError
+    from .learning.average import AverageError
     from .learning.cli import ReportError
     from .learning.config import ConfigError
     from .learning.dataset import DatasetError
@@ -32,8 +33,8 @@ def reported() -> tuple[type[Exception], ...]:
     from .rebuild import RebuildError
 
     return (
-        ConfigError, DatasetError, ExportError, FitError, FoldError, LabelError, CorpusError,
-        MetricError, PdmError, ReportError, JudgeError, AlignError, RebuildError,
+        AverageError, ConfigError, DatasetError, ExportError, FitError, FoldError, LabelError,
+        CorpusError, MetricError, PdmError, ReportError, JudgeError, AlignError, RebuildError,
     )  # fmt: skip
 
 

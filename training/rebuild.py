@@ -6,11 +6,12 @@ The steps are those models/MODELS.md lists, with the arguments the shipped files
    the first rebuild pays MediaPipe's ~15 min);
 2. ``voice-swap`` for the recipes that train on s1's sentences in other voices (reused when the
    work folder has them: delete ``WORK/grid_s1_swap`` to draw new voices);
-3. ``fit`` with ``training/recipes/MODEL.toml``;
+3. ``fit`` with ``training/recipes/MODEL.toml``; where the recipe sets ``average_runs = N``,
+   N runs with seeds ``seed`` … ``seed + N - 1``, side by side on as many cores as there are;
 4. ``export`` with the card's training data and licence (blendshape models at ARKit's neutral
    rest, landmark models scored with the paper's L-D / L-VD / OMA-D; where the recipe sets
    ``nonspeech_target``, the voice gate's offset picked on the training split's non-speech
-   sounds);
+   sounds); N runs are each exported into their run folder and averaged into one file;
 5. ``judge --write-card`` on the held-out s1 utterances, the other speakers, speech, non-speech
    and FSDD's voices.
 
@@ -20,9 +21,12 @@ Each step shows its own progress; a failing step stops the rebuild with its own 
 from __future__ import annotations
 
 import argparse
+import multiprocessing
+import os
 import shlex
 import time
 from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -157,10 +161,8 @@ def _step(number: int, name: str, argv: Sequence[str]) -> None:
 
 def rebuild(args: argparse.Namespace) -> Path:
     """Every step for ``args.model``; returns the model file written."""
-    from .cli import parse_args
     from .data.holdout import without_held_out
     from .data.manifest import read_manifest
-    from .learning.cli import fit_run
 
     shipped = SHIPPED[args.model]
     recipe = RECIPES / f"{args.model}.toml"
@@ -169,7 +171,7 @@ def rebuild(args: argparse.Namespace) -> Path:
     for needed in (s1_corpus, landmarker):
         if not needed.exists():
             raise RebuildError(f"{str(needed)!r} is missing (is --data the shared data folder?)")
-    resolve(recipe, parse_sets(args.set or []))  # a bad recipe or --set fails before the work
+    config = resolve(recipe, parse_sets(args.set or []))  # a bad one fails before the work
     prepared, swap = args.work / "grid_s1", args.work / "grid_s1_swap"
     out = args.out or Path("models") / f"talkrig-{args.model}.onnx"
     quiet = ["--no-progress"] if args.no_progress else []
@@ -184,26 +186,73 @@ def rebuild(args: argparse.Namespace) -> Path:
         print(f"[2/5] voice-swap: {'reusing ' + str(swap) if shipped.swap else 'not used'}")
 
     also = ["--also", str(swap)] if shipped.swap else []
-    fit_argv = [str(prepared), *also, "--config", str(recipe), "--runs", str(args.runs),
-                "--name", args.model, *sets, *quiet]  # fmt: skip
-    print(f"[3/5] talkrig train fit {shlex.join(fit_argv)}", flush=True)
+    fit_argv = [str(prepared), *also, "--config", str(recipe), "--runs", str(args.runs), *sets]
+    seeds = [config.seed + k for k in range(config.average_runs)]
+    if len(seeds) == 1:
+        argvs = [[*fit_argv, "--name", args.model, *quiet]]
+    else:  # one progress bar is enough: the other runs keep pace beside it
+        argvs = [
+            [*fit_argv, "--name", f"{args.model}-seed{seed}", "--set", f"seed={seed}",
+             *(quiet if k == 0 else ["--no-progress"])]
+            for k, seed in enumerate(seeds)
+        ]  # fmt: skip
+    for argv in argvs:
+        print(f"[3/5] talkrig train fit {shlex.join(argv)}", flush=True)
     start = time.monotonic()
-    run_dir = fit_run(parse_args(["train", "fit", *fit_argv]))
+    run_dirs = _fit_runs(argvs)
     print(f"[3/5] fit: {time.monotonic() - start:.0f} s", flush=True)
 
     s1 = read_manifest(prepared / "manifest.jsonl")
     trained = len(without_held_out(s1))
     swapped = len(read_manifest(swap / "manifest.jsonl")) if shipped.swap else 0
     data = training_data(recipe, trained, len(s1), swapped)
-    export = [str(run_dir), "--out", str(out), "--name", f"talkrig-{args.model}",
-              "--family", shipped.family, "--description", shipped.description,
-              "--training-data", data, "--license", LICENSE]  # fmt: skip
-    export += ["--eval", str(prepared)] if shipped.landmarks else ["--neutral-rest"]
+    name = f"talkrig-{args.model}"
+    card = ["--name", name, "--family", shipped.family, "--description", shipped.description,
+            "--training-data", data, "--license", LICENSE]  # fmt: skip
+    card += ["--eval", str(prepared)] if shipped.landmarks else ["--neutral-rest"]
     out.parent.mkdir(parents=True, exist_ok=True)
-    _step(4, "export", export)
+    if len(run_dirs) == 1:
+        _step(4, "export", [str(run_dirs[0]), "--out", str(out), *card])
+    else:
+        members = [run_dir / f"{name}.onnx" for run_dir in run_dirs]
+        for run_dir, member in zip(run_dirs, members, strict=True):
+            _step(4, "export", [str(run_dir), "--out", str(member), *card])
+        description = _averaged_description(shipped.description, members, seeds)
+        _step(4, "average", [str(out), *map(str, members), "--description", description])
     judge = [str(out), "--data", str(args.data), "--s1", str(prepared), "--cache", str(args.cache)]
     _step(5, "judge", [*judge, "--write-card"])
     return out
+
+
+def _fit(argv: list[str]) -> Path:
+    """One ``talkrig train fit ARGV`` (in a worker process too); its run folder."""
+    from .cli import parse_args
+    from .learning.cli import fit_run
+
+    return fit_run(parse_args(["train", "fit", *argv]))
+
+
+def _fit_runs(argvs: list[list[str]]) -> list[Path]:
+    """The fits of ``argvs``: one in this process, several side by side in worker processes
+    (spawned: a forked copy of a process that has run torch can hang in its thread pools)."""
+    if len(argvs) == 1:
+        return [_fit(argvs[0])]
+    workers = min(len(argvs), os.cpu_count() or 1)
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        return list(pool.map(_fit, argvs))
+
+
+def _averaged_description(base: str, members: Sequence[Path], seeds: Sequence[int]) -> str:
+    """``base`` and what the averaged runs do not share (each one's voice-gate offset)."""
+    from talkrig.models.session import read_card
+
+    text = f"{base}; the mean of {len(members)} runs of the recipe in one graph (seeds "
+    text += ", ".join(map(str, seeds)) + ")"
+    for seed, member in zip(seeds, members, strict=True):
+        own = read_card(member).description.removeprefix(base).lstrip("; ")
+        text += f"; seed {seed}: {own}" if own else ""
+    return text
 
 
 def run(args: argparse.Namespace) -> int:

@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
+import onnxruntime as ort
 import pytest
 import torch
 
@@ -71,6 +73,25 @@ def test_rebuild_runs_every_step_and_writes_a_judged_card(
     assert main(argv) == 0
     again = capsys.readouterr().out
     assert "0 labelled, 3 already cached" in again and f"reusing {work / 'grid_s1_swap'}" in again
+
+    # average_runs = 2: two runs side by side (seeds 0 and 1), each exported, one file their mean
+    mean_out = tmp_path / "models" / "mean.onnx"
+    argv[argv.index(str(out))] = str(mean_out)
+    assert main([*argv, "--set", "average_runs=2"]) == 0
+    printed = capsys.readouterr().out
+    assert "[4/5] talkrig train average" in printed
+    seeded = sorted((tmp_path / "runs").glob("*-lowlatency-seed*"))
+    assert [json.loads((r / "config.json").read_text())["seed"] for r in seeded] == [0, 1]
+    members = [r / "talkrig-lowlatency.onnx" for r in seeded]
+    sessions = [ort.InferenceSession(str(p)) for p in (*members, mean_out)]
+    audio = {"audio": np.random.default_rng(0).normal(0, 0.1, (3, 4480)).astype(np.float32)}
+    first, second, mean = (s.run(None, audio)[0] for s in sessions)
+    assert not np.allclose(first, second)  # two seeds, two models
+    np.testing.assert_allclose(mean, (first + second) / 2, atol=1e-6)
+    card = read_card(mean_out)
+    assert card.name == "talkrig-lowlatency" and card.metrics["averaged members"] == 2.0
+    assert "the mean of 2 runs of the recipe in one graph (seeds 0, 1)" in card.description
+    assert card.metrics["grid s1: clips"] == 1.0  # judged as one model
 
 
 def test_rebuild_stops_with_one_line_before_any_work(

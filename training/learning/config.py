@@ -98,6 +98,9 @@ class TrainConfig:
     # with this decay per step, and that average is what the checkpoint exports
     ema_decay: float = 0.0
     seed: int = 0
+    # rebuild only: fit this many runs (seeds seed, seed + 1, ...) and ship the mean of their
+    # exports as one model file (learning/average.py); a fit is always one run
+    average_runs: int = 1
     window_samples: int = WINDOW_SAMPLES
     hop_samples: int = HOP_SAMPLES
     lookahead_samples: int = PAPER_LOOKAHEAD_SAMPLES
@@ -122,6 +125,7 @@ class TrainConfig:
             "pdm_components",
             "threads",
             "checkpoint_every",
+            "average_runs",
         ):
             if getattr(self, key) < 1:
                 problems.append(f"{key} must be >= 1, got {getattr(self, key)}")
