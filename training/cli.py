@@ -6,9 +6,8 @@ hooks it in lazily, so streaming never imports torch). The steps live beside the
 to: making data (``data/cli.py``: prepare, bootstrap), learning (``learning/cli.py``: fit, cv,
 export, report, face-map) and judging (``judging/cli.py``: judge, ceiling); ``rebuild.py`` chains
 them into one command per shipped model, ``learning/average.py`` makes one model of several.
-Every sub-command is
-a ``func(args) -> int``; a problem with the data, the config or a file is one
-``talkrig train CMD: ...`` line on stderr and exit status 2 (``guard.py``).
+Every sub-command is a ``func(args) -> int``; a problem with the data, the config or a file is
+one ``talkrig train CMD: ...`` line on stderr and exit status 2 (``guard.py``).
 
 Data folders are what ``prepare`` writes: ``manifest.jsonl`` and ``labels/{id}.npz``.
 Building the parser imports neither torch nor mediapipe: each command imports what it needs.

@@ -211,14 +211,7 @@ def rebuild(args: argparse.Namespace) -> Path:
             "--training-data", data, "--license", LICENSE]  # fmt: skip
     card += ["--eval", str(prepared)] if shipped.landmarks else ["--neutral-rest"]
     out.parent.mkdir(parents=True, exist_ok=True)
-    if len(run_dirs) == 1:
-        _step(4, "export", [str(run_dirs[0]), "--out", str(out), *card])
-    else:
-        members = [run_dir / f"{name}.onnx" for run_dir in run_dirs]
-        for run_dir, member in zip(run_dirs, members, strict=True):
-            _step(4, "export", [str(run_dir), "--out", str(member), *card])
-        description = _averaged_description(shipped.description, members, seeds)
-        _step(4, "average", [str(out), *map(str, members), "--description", description])
+    _export(run_dirs, seeds, out, card, shipped.description)
     judge = [str(out), "--data", str(args.data), "--s1", str(prepared), "--cache", str(args.cache)]
     _step(5, "judge", [*judge, "--write-card"])
     return out
@@ -241,6 +234,23 @@ def _fit_runs(argvs: list[list[str]]) -> list[Path]:
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
         return list(pool.map(_fit, argvs))
+
+
+def _export(
+    run_dirs: Sequence[Path], seeds: Sequence[int], out: Path, card: list[str], base: str
+) -> None:
+    """Step 4: one run exported as ``out``; several each into their run folder (named after the
+    card), then averaged into ``out`` (``card``: export's card arguments, ``base``: the card's
+    description)."""
+    if len(run_dirs) == 1:
+        _step(4, "export", [str(run_dirs[0]), "--out", str(out), *card])
+        return
+    name = card[card.index("--name") + 1]
+    members = [run_dir / f"{name}.onnx" for run_dir in run_dirs]
+    for run_dir, member in zip(run_dirs, members, strict=True):
+        _step(4, "export", [str(run_dir), "--out", str(member), *card])
+    description = _averaged_description(base, members, seeds)
+    _step(4, "average", [str(out), *map(str, members), "--description", description])
 
 
 def _averaged_description(base: str, members: Sequence[Path], seeds: Sequence[int]) -> str:
