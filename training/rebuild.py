@@ -211,7 +211,7 @@ def rebuild(args: argparse.Namespace) -> Path:
             "--training-data", data, "--license", LICENSE]  # fmt: skip
     card += ["--eval", str(prepared)] if shipped.landmarks else ["--neutral-rest"]
     out.parent.mkdir(parents=True, exist_ok=True)
-    _export(run_dirs, seeds, out, card, shipped.description)
+    _export(run_dirs, seeds, out, name, card, shipped.description)
     judge = [str(out), "--data", str(args.data), "--s1", str(prepared), "--cache", str(args.cache)]
     _step(5, "judge", [*judge, "--write-card"])
     return out
@@ -237,15 +237,14 @@ def _fit_runs(argvs: list[list[str]]) -> list[Path]:
 
 
 def _export(
-    run_dirs: Sequence[Path], seeds: Sequence[int], out: Path, card: list[str], base: str
+    run_dirs: Sequence[Path], seeds: Sequence[int], out: Path, name: str, card: list[str], base: str
 ) -> None:
-    """Step 4: one run exported as ``out``; several each into their run folder (named after the
-    card), then averaged into ``out`` (``card``: export's card arguments, ``base``: the card's
+    """Step 4: one run exported as ``out``; several each as ``NAME.onnx`` in their run folder,
+    then averaged into ``out`` (``card``: export's card arguments, ``base``: the card's
     description)."""
     if len(run_dirs) == 1:
         _step(4, "export", [str(run_dirs[0]), "--out", str(out), *card])
         return
-    name = card[card.index("--name") + 1]
     members = [run_dir / f"{name}.onnx" for run_dir in run_dirs]
     for run_dir, member in zip(run_dirs, members, strict=True):
         _step(4, "export", [str(run_dir), "--out", str(member), *card])

@@ -102,9 +102,11 @@ def test_rebuild_stops_with_one_line_before_any_work(
     assert main([*base, "--data", str(tmp_path / "nowhere")]) == 2
     assert main([*base, "--data", str(small_data), "--set", "colour=blue"]) == 2
     assert main([*base, "--data", str(small_data), "--set", "epochs=0"]) == 2
+    assert main([*base, "--data", str(small_data), "--set", "average_runs=0"]) == 2
     lines = capsys.readouterr().err.strip().splitlines()
-    assert len(lines) == 3 and all(line.startswith("talkrig train rebuild: ") for line in lines)
+    assert len(lines) == 4 and all(line.startswith("talkrig train rebuild: ") for line in lines)
     assert "is missing" in lines[0] and "colour" in lines[1] and "epochs" in lines[2]
+    assert "average_runs must be >= 1" in lines[3]
     assert not work.exists()  # nothing was prepared
     with pytest.raises(SystemExit):
         main(["train", "rebuild", "talkrig-unknown"])
