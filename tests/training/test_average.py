@@ -6,8 +6,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import onnx
 import onnxruntime as ort
 import pytest
+from onnx import numpy_helper
 
 from talkrig.models.session import read_card
 from talkrig.training.cli import main
@@ -38,6 +40,27 @@ def test_the_mean_of_two_models_is_one_model_of_their_contract(tmp_path: Path) -
     assert card.metrics[f"{key} (member 2)"] == second.metrics[key]
     assert card.description.endswith("the mean of 2 models in one graph: talkrig-neutral, "
                                       "talkrig-cnn-paper")  # fmt: skip
+
+
+def _weights(path: Path) -> list[bytes]:
+    model = onnx.load(str(path))
+    return [numpy_helper.to_array(t).tobytes() for t in model.graph.initializer]
+
+
+def test_what_the_members_compute_alike_is_computed_once(tmp_path: Path) -> None:
+    member = MODELS / "talkrig-emotional.onnx"
+    out = tmp_path / "twice.onnx"
+    average_models([member, member], out)
+    # one model averaged with itself collapses to that model (its repeated constants once) and
+    # a Mean per output, not two copies of it
+    graph = onnx.load(str(member)).graph
+    assert len(onnx.load(str(out)).graph.node) <= len(graph.node) + len(graph.output)
+    assert len(_weights(out)) == len(_weights(member))
+    audio = np.random.default_rng(2).normal(0, 0.1, (3, 4480)).astype(np.float32)
+    np.testing.assert_array_equal(_outputs(out, audio), _outputs(member, audio))
+    # the shipped default (two runs) holds its log-Mel front end once: no weight twice
+    weights = _weights(NEUTRAL)
+    assert len(set(weights)) == len(weights)
 
 
 def test_members_that_cannot_be_one_model_get_one_line(

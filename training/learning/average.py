@@ -3,7 +3,9 @@
 Runs of one recipe that differ only in their seed make different errors; the mean of their
 outputs makes fewer (docs/model-studies.md, "Two runs averaged"). The file holds every member's
 graph (nodes and weights renamed apart: ``m0_``, ``m1_``, …) fed by the one ``audio`` input, and
-an ONNX ``Mean`` of their outputs: the same contract as each member, for the members' summed cost.
+an ONNX ``Mean`` of their outputs: the same contract as each member. What the members compute
+alike from the audio (the log-Mel front end: same weights, same steps) is computed once, so the
+file costs the members' networks and one front end.
 """
 
 from __future__ import annotations
@@ -101,6 +103,7 @@ def average_models(
             outputs[j].append(output.name)
     for j, output in enumerate(first.graph.output):
         nodes.append(helper.make_node("Mean", outputs[j], [output.name]))
+    nodes, weights = _computed_once(nodes, weights)
     graph = helper.make_graph(nodes, "average", [shared], list(first.graph.output), weights)
     model = helper.make_model(graph, opset_imports=first.opset_import)
     model.ir_version = first.ir_version
@@ -111,6 +114,41 @@ def average_models(
     except OSError as exc:
         raise AverageError(f"cannot write {str(out)!r}: {exc}") from None
     return card
+
+
+def _computed_once(nodes: list[Any], weights: list[Any]) -> tuple[list[Any], list[Any]]:
+    """``nodes`` (in topological order) and ``weights`` with repeats removed: a weight equal to
+    an earlier one in type, shape and bytes, and then a node whose operator, attributes and
+    inputs equal an earlier one's, is dropped and its outputs read from the earlier one. The
+    output is unchanged to the bit; ORT would not merge these itself, as their names differ."""
+    from onnx import AttributeProto, numpy_helper
+
+    alias: dict[str, str] = {}
+    kept_weights: dict[tuple[Any, ...], str] = {}
+    unique_weights = []
+    for weight in weights:
+        same = (weight.data_type, tuple(weight.dims), numpy_helper.to_array(weight).tobytes())
+        if same in kept_weights:
+            alias[weight.name] = kept_weights[same]
+        else:
+            kept_weights[same] = weight.name
+            unique_weights.append(weight)
+    kept_nodes: dict[tuple[Any, ...], Any] = {}
+    unique_nodes = []
+    for node in nodes:
+        node.input[:] = [alias.get(name, name) for name in node.input]
+        key = (node.domain, node.op_type, tuple(node.input),
+               tuple(a.SerializeToString() for a in node.attribute))  # fmt: skip
+        # a random draw, or a subgraph reading outer names, is not the same step twice
+        alike = not node.op_type.startswith(("Random", "Bernoulli", "Multinomial")) and all(
+            a.type not in (AttributeProto.GRAPH, AttributeProto.GRAPHS) for a in node.attribute
+        )
+        if alike and key in kept_nodes:
+            alias.update(zip(node.output, kept_nodes[key].output, strict=True))
+            continue
+        kept_nodes.setdefault(key, node)
+        unique_nodes.append(node)
+    return unique_nodes, unique_weights
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
