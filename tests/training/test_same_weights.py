@@ -27,8 +27,7 @@ def test_a_copy_is_identical_and_another_model_is_not(tmp_path: Path) -> None:
     shutil.copyfile(neutral, copy)
     same = json.loads(_run(copy, neutral).stdout)
     assert same["identical"] is True and same["max abs difference"] == 0.0
-    # two single-run log-Mel networks share their weights' names (the default's two runs are
-    # renamed apart inside its graph, so it shares none with them)
+    # two means of two log-Mel networks share their weights' names (m0_…, m1_…) and not values
     emotional = SHIPPED_DIR / "talkrig-emotional.onnx"
     other = json.loads(_run(emotional, SHIPPED_DIR / "talkrig-lowlatency.onnx").stdout)
     assert other["identical"] is False and other["max abs difference"] > 0.0
