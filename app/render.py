@@ -180,12 +180,17 @@ def _open_models(stack: ExitStack, models: list[Model | str | Path]) -> list[Mod
 
 
 def panel_labels(models: list[Model]) -> list[str]:
-    """Each panel's caption: the model's name, and its file's name too when two panels share a
-    name (an old and a new file of the same model, compared)."""
+    """Each panel's caption: the model's name, and when two panels share a name (an old and a
+    new file of the same model, compared) as much of each file's path as tells them apart
+    (``old/talkrig-neutral.onnx``), or A and B for one file twice."""
     names = [m.card.name for m in models]
     if len(set(names)) == len(names):
         return names
-    return [f"{m.card.name} ({m.path.name})" for m in models]
+    for depth in range(1, max(len(m.path.parts) for m in models) + 1):
+        tails = ["/".join(m.path.parts[-depth:]) for m in models]
+        if len(set(tails)) == len(tails):
+            return [f"{name} ({tail})" for name, tail in zip(names, tails, strict=True)]
+    return [f"{name} ({letter})" for name, letter in zip(names, "ABCDEFGH", strict=False)]
 
 
 def render_video(

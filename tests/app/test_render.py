@@ -272,7 +272,7 @@ def test_compare_size_is_checked_for_the_doubled_width(
     assert list(tmp_path.iterdir()) == []
 
 
-def test_two_files_of_one_model_are_told_apart_by_their_file_names(
+def test_two_files_of_one_model_are_told_apart_by_their_paths(
     qapp: object, speech: Path, tmp_path: Path
 ) -> None:
     # an old and a retrained file carry the same card name; the captions must still differ
@@ -280,6 +280,15 @@ def test_two_files_of_one_model_are_told_apart_by_their_file_names(
     old.write_bytes(Registry().find(ENERGY).path.read_bytes())
     both = render_video(speech, tmp_path / "ab.mp4", ENERGY, size=(160, 120), compare=old)
     assert both.model == f"{ENERGY} ({Registry().find(ENERGY).path.name}) | {ENERGY} (old.onnx)"
+    # the same file name in two folders (a shipped model and its rebuild): the folders tell
+    (tmp_path / "a").mkdir(), (tmp_path / "b").mkdir()
+    for folder in ("a", "b"):
+        (tmp_path / folder / "m.onnx").write_bytes(old.read_bytes())
+    apart = render_video(speech, tmp_path / "ab2.mp4", tmp_path / "a" / "m.onnx",
+                         size=(160, 120), compare=tmp_path / "b" / "m.onnx")  # fmt: skip
+    assert apart.model == f"{ENERGY} (a/m.onnx) | {ENERGY} (b/m.onnx)"
+    same = render_video(speech, tmp_path / "ab3.mp4", old, size=(160, 120), compare=old)
+    assert same.model == f"{ENERGY} (A) | {ENERGY} (B)"
 
 
 def test_models_with_other_hops_or_broken_files_cannot_be_compared(
